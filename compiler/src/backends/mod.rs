@@ -1,0 +1,25 @@
+//! Backends: pure functions from the IR to documents.
+//!
+//! Each backend reads only [`crate::ir`] and builds typed models (serde structs), never YAML
+//! text; `emit` is the only module that serialises. A backend never fails: anything a target
+//! cannot express was rejected by semantic analysis with a diagnostic naming the target, so a
+//! backend that meets such a program anyway has found a compiler bug and says so.
+//!
+//! Architecture invariant (checked by `tests/architecture.rs`): no file under `backends/`
+//! mentions the AST, the syntax module or pest.
+
+use crate::emit::OutputFile;
+use crate::ir::Program;
+
+/// One code generator.
+pub trait Backend {
+    /// Short name used in diagnostics and on the command line (`github`, `tekton`...).
+    fn name(&self) -> &'static str;
+    /// Every file this backend generates for the program, in any order.
+    fn emit(&self, program: &Program) -> Vec<OutputFile>;
+}
+
+/// Every backend, in the order they run.
+pub fn all() -> Vec<Box<dyn Backend>> {
+    Vec::new()
+}

@@ -1,0 +1,1139 @@
+//! The YAML writer: the only code in the project that turns documents into YAML text.
+//!
+//! It is a direct [`serde::Serializer`] that writes block-style YAML into a `String`
+//! without building an intermediate tree. Its invariant is that every document it
+//! writes re-parses, under YAML 1.1 (PyYAML, Kubernetes) and YAML 1.2 (GitHub,
+//! serde_yaml) alike, to exactly the value that was serialised. It keeps map keys
+//! in the order they were serialised, and the same value always gives the same text.
+//!
+//! Layout: 2-space indentation; a sequence under a key is indented by 2
+//! (`key:\n  - a`); a mapping or sequence that is a sequence item starts on the
+//! dash line (`- name: x\n  image: y`); empty collections are written `{}` and `[]`.
+//!
+//! Strings are plain whenever no YAML 1.1 or 1.2 resolver could read them as
+//! anything but that string, single-quoted otherwise, and double-quoted with
+//! escapes when they hold control or non-printable characters. Multi-line strings
+//! are literal block scalars (`|`, `|-`, `|+`, with `|2` when the first line is
+//! indented). They are double-quoted instead when a block scalar cannot carry them
+//! (a line ending in whitespace, a `\r`) or when yamllint would reject it: more
+//! than two blank lines in a row, or a `|+` whose blank lines end the document.
+//!
+//! Keys follow exactly the same quoting rules as string values, so a key such as
+//! `yes`, `no` or `off` is written `'yes':`. Quoting keys only by the YAML 1.2 core
+//! schema would be simpler, but Kubernetes' and Python's YAML 1.1 readers would then
+//! turn those keys into booleans and silently rename them. The one exception is
+//! the key `on` of a top-level mapping, which is written plain: that is the trigger
+//! key of a GitHub Actions workflow, GitHub reads it as the string "on", and it is
+//! how workflows are conventionally written (yamllint runs with truthy
+//! check-keys false). Anywhere deeper, `on` is quoted like the other booleans.
+//! Non-string keys (integers, floats, bools) are written as plain scalars; keys
+//! longer than 1000 bytes use the explicit `? key` form, since implicit keys are
+//! limited to 1024 characters.
+
+use std::fmt::{self, Display, Write as _};
+
+use serde::ser::{self, Serialize};
+
+/// Serialises any serde value as one block-style YAML document (no leading `---`), ending in "\n".
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, YamlError> {
+    let mut out = String::with_capacity(256);
+    write(&mut out, value)?;
+    Ok(out)
+}
+
+/// Same, appending to a buffer (used to write many documents without reallocations).
+///
+/// On error the buffer is left as it was before the call.
+pub fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<(), YamlError> {
+    let start = out.len();
+    let mut result = value.serialize(ValueSer::new(out, 0, false, Blocks::All));
+    if result.is_ok() && out.ends_with("\n\n") {
+        // A `|+` block scalar ended the document with blank lines, which yamllint
+        // rejects at the end of a file; write the document again without them.
+        out.truncate(start);
+        result = value.serialize(ValueSer::new(out, 0, false, Blocks::NoKeep));
+    }
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// The error returned when a value cannot be written as YAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    message: String,
+}
+
+impl YamlError {
+    fn new(message: impl Into<String>) -> Self {
+        YamlError {
+            message: message.into(),
+        }
+    }
+}
+
+impl Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+impl ser::Error for YamlError {
+    fn custom<T: Display>(msg: T) -> Self {
+        YamlError::new(msg.to_string())
+    }
+}
+
+/// Implicit keys must stay below 1024 characters; longer ones use the `? key` form.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
+const SPACES: &str = "                                                                ";
+
+fn push_spaces(out: &mut String, mut n: usize) {
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Scalar formatting.
+// ---------------------------------------------------------------------------
+
+/// How a string is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// What a scan of a string found.
+#[derive(Default)]
+struct Scan {
+    newline: bool,
+    tab: bool,
+    escape: bool,
+    /// A `: ` or ` #`, which would end a plain scalar or start a comment.
+    indicator_pair: bool,
+}
+
+/// Bytes that need a closer look; all others are ordinary printable characters.
+const INTERESTING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[0x7f] = true;
+    table[b':' as usize] = true;
+    table[b'#' as usize] = true;
+    table[0xc2] = true;
+    table[0xe2] = true;
+    table[0xef] = true;
+    table
+};
+
+/// Scans a string once for the characters that decide its style.
+fn scan(s: &str) -> Scan {
+    let mut found = Scan::default();
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if INTERESTING[usize::from(b)] {
+            note_byte(&mut found, bytes, i);
+        }
+    }
+    found
+}
+
+/// Records what the interesting byte at `i` means.
+fn note_byte(found: &mut Scan, bytes: &[u8], i: usize) {
+    let next = bytes.get(i + 1).copied();
+    match bytes[i] {
+        b'\n' => found.newline = true,
+        b'\t' => found.tab = true,
+        b':' => found.indicator_pair |= next == Some(b' '),
+        b'#' => found.indicator_pair |= i > 0 && bytes[i - 1] == b' ',
+        0xc2 => found.escape |= matches!(next, Some(0x80..=0x9f)),
+        0xe2 => found.escape |= next == Some(0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)),
+        0xef => found.escape |= is_special_ef(bytes.get(i + 1..i + 3)),
+        _ => found.escape = true,
+    }
+}
+
+/// Whether the bytes after 0xEF encode U+FEFF (a byte-order mark), U+FFFE or U+FFFF.
+fn is_special_ef(rest: Option<&[u8]>) -> bool {
+    matches!(rest, Some([0xbb, 0xbf]) | Some([0xbf, 0xbe | 0xbf]))
+}
+
+/// Which literal block scalars a string may be written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Blocks {
+    /// None: the string is a key.
+    Never,
+    /// Only `|` and `|-`.
+    NoKeep,
+    /// Any, including `|+`.
+    All,
+}
+
+/// Chooses the style of a string.
+fn style_of(s: &str, blocks: Blocks) -> Style {
+    if s.is_empty() {
+        return Style::Single;
+    }
+    let found = scan(s);
+    if found.escape {
+        return Style::Double;
+    }
+    if found.newline {
+        return if blocks != Blocks::Never && literal_ok(s, blocks == Blocks::All) {
+            Style::Literal
+        } else {
+            Style::Double
+        };
+    }
+    if found.tab {
+        return Style::Double;
+    }
+    if !found.indicator_pair && plain_ok(s) {
+        Style::Plain
+    } else {
+        Style::Single
+    }
+}
+
+/// Whether a multi-line string can be a literal block scalar: it must have a
+/// non-empty line, no line may end in whitespace, and (for yamllint) no more than
+/// two blank lines may follow each other. `keep` allows `|+`.
+fn literal_ok(s: &str, keep: bool) -> bool {
+    let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    !body.is_empty()
+        && (trailing <= 1 || (keep && trailing <= 3))
+        && !body.starts_with("\n\n\n")
+        && !body.contains("\n\n\n\n")
+        && body.split('\n').all(|line| !line.ends_with([' ', '\t']))
+}
+
+/// Whether a single-line string without control characters, `: ` or ` #` can be
+/// written plain.
+fn plain_ok(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let first = bytes[0];
+    let last = bytes[bytes.len() - 1];
+    if starts_with_indicator(first) || last == b' ' || last == b':' {
+        return false;
+    }
+    if s.starts_with("...") {
+        return false;
+    }
+    !resolves_to_non_string(s)
+}
+
+/// Whether a plain scalar may not start with the byte: YAML's indicators and space.
+fn starts_with_indicator(first: u8) -> bool {
+    matches!(
+        first,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+            | b' '
+    )
+}
+
+/// Whether a YAML 1.1 or 1.2 resolver might read the plain scalar as something
+/// other than a string (null, bool, number, timestamp, merge key or value key).
+/// It errs on the side of quoting.
+fn resolves_to_non_string(s: &str) -> bool {
+    if s.len() <= 5 && is_keyword(s) {
+        return true;
+    }
+    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let b = t.as_bytes();
+    match b.first() {
+        Some(b'0'..=b'9') => starts_with_radix_prefix(b) || all_numeric(b) || starts_with_date(b),
+        Some(b'.') => all_numeric(b) || is_infinity_or_nan(t),
+        Some(b'i' | b'I' | b'n' | b'N') => is_infinity_or_nan(t),
+        _ => false,
+    }
+}
+
+/// Null, bool and special keywords of YAML 1.1 and 1.2, matched case-insensitively.
+fn is_keyword(s: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "~", "null", "y", "n", "yes", "no", "true", "false", "on", "off", "<<", "=",
+    ];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+}
+
+/// `0x`, `0o` and `0b` in either case, as Go, YAML 1.1 and YAML 1.2 read them.
+fn starts_with_radix_prefix(b: &[u8]) -> bool {
+    b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B')
+}
+
+/// Whether every byte could belong to a decimal, float or sexagesimal number.
+fn all_numeric(b: &[u8]) -> bool {
+    b.iter().all(|c| {
+        matches!(
+            c,
+            b'0'..=b'9' | b'_' | b'.' | b':' | b'e' | b'E' | b'+' | b'-'
+        )
+    })
+}
+
+/// Whether the string starts with a YAML 1.1 date (`yyyy-m-d`).
+fn starts_with_date(b: &[u8]) -> bool {
+    let digits = |r: &[u8]| r.iter().take_while(|c| c.is_ascii_digit()).count();
+    let year = digits(b);
+    if year != 4 || b.get(4) != Some(&b'-') {
+        return false;
+    }
+    let month = digits(&b[5..]);
+    if !(1..=2).contains(&month) || b.get(5 + month) != Some(&b'-') {
+        return false;
+    }
+    (1..=2).contains(&digits(&b[6 + month..]))
+}
+
+/// Infinity and NaN spellings of YAML and of the float parsers behind it.
+fn is_infinity_or_nan(t: &str) -> bool {
+    let t = t.strip_prefix('.').unwrap_or(t);
+    ["inf", "infinity", "nan"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(t))
+}
+
+/// Writes a string in the given single-line style.
+fn write_inline(out: &mut String, s: &str, style: Style) {
+    match style {
+        Style::Plain => out.push_str(s),
+        Style::Single => write_single(out, s),
+        _ => write_double(out, s),
+    }
+}
+
+fn write_single(out: &mut String, s: &str) {
+    out.push('\'');
+    let mut rest = s;
+    while let Some(i) = rest.find('\'') {
+        out.push_str(&rest[..=i]);
+        out.push('\'');
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out.push('\'');
+}
+
+fn write_double(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if let Some(escape) = double_escape(c) {
+            out.push_str(&s[start..i]);
+            push_escape(out, c, escape);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// The short escape of a character inside double quotes: `Some('u')` means a
+/// `\uXXXX` escape, `None` that the character is written as-is.
+fn double_escape(c: char) -> Option<char> {
+    Some(match c {
+        '"' => '"',
+        '\\' => '\\',
+        '\0' => '0',
+        '\x07' => 'a',
+        '\x08' => 'b',
+        '\t' => 't',
+        '\n' => 'n',
+        '\x0b' => 'v',
+        '\x0c' => 'f',
+        '\r' => 'r',
+        '\x1b' => 'e',
+        '\u{85}' => 'N',
+        '\u{2028}' => 'L',
+        '\u{2029}' => 'P',
+        '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => 'u',
+        _ => return None,
+    })
+}
+
+fn push_escape(out: &mut String, c: char, escape: char) {
+    out.push('\\');
+    if escape == 'u' {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "u{:04X}", c as u32);
+    } else {
+        out.push(escape);
+    }
+}
+
+/// Writes a literal block scalar whose content lines sit at column `indent`.
+fn write_literal(out: &mut String, s: &str, indent: usize) {
+    let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    out.push('|');
+    let first = body.split('\n').find(|line| !line.is_empty());
+    if first.is_some_and(|line| line.starts_with([' ', '\t'])) {
+        out.push('2');
+    }
+    out.push_str(match trailing {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    });
+    out.push('\n');
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            push_spaces(out, indent);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // The buffer holds ASCII digits only.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+fn push_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
+/// Writes a float so that both YAML 1.1 and 1.2 read it back as that float:
+/// always with a `.` and, in exponent form, a signed exponent.
+fn push_float(out: &mut String, v: f64, shortest: &dyn Display) {
+    if v.is_nan() {
+        out.push_str(".nan");
+        return;
+    }
+    if v.is_infinite() {
+        out.push_str(if v > 0.0 { ".inf" } else { "-.inf" });
+        return;
+    }
+    let mut buf = StackBuf::default();
+    // The buffer is large enough for any shortest float representation.
+    let _ = write!(buf, "{shortest}");
+    let text = buf.as_str();
+    let (mantissa, exponent) = match text.find('e') {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    out.push_str(mantissa);
+    if !mantissa.contains('.') {
+        out.push_str(".0");
+    }
+    if let Some(exponent) = exponent {
+        out.push('e');
+        if !exponent.starts_with('-') {
+            out.push('+');
+        }
+        out.push_str(exponent);
+    }
+}
+
+/// A small fixed buffer that formats floats without allocating.
+struct StackBuf {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl Default for StackBuf {
+    fn default() -> Self {
+        StackBuf {
+            buf: [0; 48],
+            len: 0,
+        }
+    }
+}
+
+impl StackBuf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let dest = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dest.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The value serializer.
+// ---------------------------------------------------------------------------
+
+/// Serialises one value at a position in the document.
+///
+/// `col` is the column at which the value's collection entries (or block scalar
+/// lines) go. When `after_key` is set, the cursor sits right after `key:` and a
+/// collection starts on the next line; otherwise the cursor sits at `col` (at the
+/// start of the document or after `- `) and a collection starts in place.
+/// `blocks` says which block scalars strings may use.
+struct ValueSer<'a> {
+    out: &'a mut String,
+    col: usize,
+    after_key: bool,
+    blocks: Blocks,
+}
+
+impl<'a> ValueSer<'a> {
+    fn new(out: &'a mut String, col: usize, after_key: bool, blocks: Blocks) -> Self {
+        ValueSer {
+            out,
+            col,
+            after_key,
+            blocks,
+        }
+    }
+
+    /// Writes a scalar that is already formatted, ending the line.
+    fn scalar(self, text: &str) -> Result<(), YamlError> {
+        self.scalar_with(|out| out.push_str(text))
+    }
+
+    /// Writes a scalar produced by `f`, ending the line.
+    fn scalar_with(self, f: impl FnOnce(&mut String)) -> Result<(), YamlError> {
+        if self.after_key {
+            self.out.push(' ');
+        }
+        f(self.out);
+        self.out.push('\n');
+        Ok(())
+    }
+
+    fn string(self, s: &str) -> Result<(), YamlError> {
+        match style_of(s, self.blocks) {
+            Style::Literal => {
+                if self.after_key {
+                    self.out.push(' ');
+                }
+                write_literal(self.out, s, self.col.max(2));
+                Ok(())
+            }
+            style => self.scalar_with(|out| write_inline(out, s, style)),
+        }
+    }
+
+    fn compound(self) -> Compound<'a> {
+        Compound {
+            out: self.out,
+            col: self.col,
+            after_key: self.after_key,
+            blocks: self.blocks,
+            empty: true,
+        }
+    }
+
+    /// Writes the `variant:` entry of an externally tagged enum and returns the
+    /// serializer for its content.
+    fn variant(self, variant: &'static str) -> ValueSer<'a> {
+        let mut map = self.compound();
+        map.field(variant);
+        ValueSer::new(map.out, map.col + 2, true, map.blocks)
+    }
+}
+
+impl<'a> ser::Serializer for ValueSer<'a> {
+    type Ok = ();
+    type Error = YamlError;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), YamlError> {
+        self.scalar(if v { "true" } else { "false" })
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), YamlError> {
+        self.serialize_i64(v.into())
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), YamlError> {
+        self.serialize_i64(v.into())
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), YamlError> {
+        self.serialize_i64(v.into())
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), YamlError> {
+        self.scalar_with(|out| push_i64(out, v))
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), YamlError> {
+        self.scalar_with(|out| {
+            let _ = write!(out, "{v}");
+        })
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), YamlError> {
+        self.serialize_u64(v.into())
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), YamlError> {
+        self.serialize_u64(v.into())
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), YamlError> {
+        self.serialize_u64(v.into())
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), YamlError> {
+        self.scalar_with(|out| push_u64(out, v))
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), YamlError> {
+        self.scalar_with(|out| {
+            let _ = write!(out, "{v}");
+        })
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), YamlError> {
+        self.scalar_with(|out| push_float(out, v.into(), &format_args!("{v:?}")))
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), YamlError> {
+        self.scalar_with(|out| push_float(out, v, &format_args!("{v:?}")))
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), YamlError> {
+        self.string(v.encode_utf8(&mut [0u8; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), YamlError> {
+        self.string(v)
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), YamlError> {
+        use ser::SerializeSeq;
+        let mut seq = self.compound();
+        for byte in v {
+            seq.serialize_element(byte)?;
+        }
+        seq.end()
+    }
+
+    fn serialize_none(self) -> Result<(), YamlError> {
+        self.scalar("null")
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), YamlError> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), YamlError> {
+        self.scalar("null")
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), YamlError> {
+        self.scalar("null")
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), YamlError> {
+        self.string(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), YamlError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), YamlError> {
+        value.serialize(self.variant(variant))
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, YamlError> {
+        Ok(self.compound())
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, YamlError> {
+        Ok(self.compound())
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, YamlError> {
+        Ok(self.compound())
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, YamlError> {
+        Ok(self.variant(variant).compound())
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, YamlError> {
+        Ok(self.compound())
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a>, YamlError> {
+        Ok(self.compound())
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, YamlError> {
+        Ok(self.variant(variant).compound())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sequences and mappings.
+// ---------------------------------------------------------------------------
+
+/// A block sequence or mapping being written; see [`ValueSer`] for the fields.
+pub struct Compound<'a> {
+    out: &'a mut String,
+    col: usize,
+    after_key: bool,
+    blocks: Blocks,
+    empty: bool,
+}
+
+impl Compound<'_> {
+    /// Moves the cursor to where the next entry starts.
+    fn begin_entry(&mut self) {
+        if self.empty {
+            self.empty = false;
+            if self.after_key {
+                self.out.push('\n');
+                push_spaces(self.out, self.col);
+            }
+        } else {
+            push_spaces(self.out, self.col);
+        }
+    }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), YamlError> {
+        self.begin_entry();
+        self.out.push_str("- ");
+        value.serialize(ValueSer::new(self.out, self.col + 2, false, self.blocks))
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), YamlError> {
+        value.serialize(ValueSer::new(self.out, self.col + 2, true, self.blocks))
+    }
+
+    /// Finishes the collection, writing `empty` if it had no entries.
+    fn finish(self, empty: &str) -> Result<(), YamlError> {
+        if self.empty {
+            if self.after_key {
+                self.out.push(' ');
+            }
+            self.out.push_str(empty);
+            self.out.push('\n');
+        }
+        Ok(())
+    }
+
+    /// Writes the key of the next entry and its colon; `write_key` writes the key text.
+    fn key_with(
+        &mut self,
+        write_key: impl FnOnce(&mut String, bool) -> Result<(), YamlError>,
+    ) -> Result<(), YamlError> {
+        self.begin_entry();
+        let start = self.out.len();
+        write_key(self.out, self.col == 0)?;
+        if self.out.len() - start > MAX_IMPLICIT_KEY {
+            self.out.insert_str(start, "? ");
+            self.out.push('\n');
+            push_spaces(self.out, self.col);
+        }
+        self.out.push(':');
+        Ok(())
+    }
+
+    fn field(&mut self, key: &str) {
+        // Writing a string key cannot fail.
+        let _ = self.key_with(|out, top_level| {
+            write_str_key(out, key, top_level);
+            Ok(())
+        });
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = YamlError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), YamlError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), YamlError> {
+        self.finish("[]")
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = YamlError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), YamlError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), YamlError> {
+        self.finish("[]")
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = YamlError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), YamlError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), YamlError> {
+        self.finish("[]")
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = ();
+    type Error = YamlError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), YamlError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), YamlError> {
+        self.finish("[]")
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = YamlError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), YamlError> {
+        self.key_with(|out, top_level| key.serialize(KeySer { out, top_level }))
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), YamlError> {
+        self.value(value)
+    }
+
+    fn end(self) -> Result<(), YamlError> {
+        self.finish("{}")
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = YamlError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), YamlError> {
+        self.field(key);
+        self.value(value)
+    }
+
+    fn end(self) -> Result<(), YamlError> {
+        self.finish("{}")
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = YamlError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), YamlError> {
+        self.field(key);
+        self.value(value)
+    }
+
+    fn end(self) -> Result<(), YamlError> {
+        self.finish("{}")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Keys.
+// ---------------------------------------------------------------------------
+
+/// Writes a string key (without the colon), quoting it like a string value.
+fn write_str_key(out: &mut String, key: &str, top_level: bool) {
+    if top_level && key == "on" {
+        out.push_str(key);
+    } else {
+        write_inline(out, key, style_of(key, Blocks::Never));
+    }
+}
+
+/// Serialises a map key as a single-line scalar.
+struct KeySer<'a> {
+    out: &'a mut String,
+    top_level: bool,
+}
+
+impl KeySer<'_> {
+    fn text(self, text: &str) -> Result<(), YamlError> {
+        self.out.push_str(text);
+        Ok(())
+    }
+
+    fn unsupported(what: &str) -> YamlError {
+        YamlError::new(format!(
+            "a YAML map key must be a string, number, bool or char, not {what}"
+        ))
+    }
+}
+
+impl ser::Serializer for KeySer<'_> {
+    type Ok = ();
+    type Error = YamlError;
+    type SerializeSeq = ser::Impossible<(), YamlError>;
+    type SerializeTuple = ser::Impossible<(), YamlError>;
+    type SerializeTupleStruct = ser::Impossible<(), YamlError>;
+    type SerializeTupleVariant = ser::Impossible<(), YamlError>;
+    type SerializeMap = ser::Impossible<(), YamlError>;
+    type SerializeStruct = ser::Impossible<(), YamlError>;
+    type SerializeStructVariant = ser::Impossible<(), YamlError>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), YamlError> {
+        self.text(if v { "true" } else { "false" })
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), YamlError> {
+        self.serialize_i64(v.into())
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), YamlError> {
+        self.serialize_i64(v.into())
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), YamlError> {
+        self.serialize_i64(v.into())
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), YamlError> {
+        push_i64(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), YamlError> {
+        let _ = write!(self.out, "{v}");
+        Ok(())
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), YamlError> {
+        self.serialize_u64(v.into())
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), YamlError> {
+        self.serialize_u64(v.into())
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), YamlError> {
+        self.serialize_u64(v.into())
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), YamlError> {
+        push_u64(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), YamlError> {
+        let _ = write!(self.out, "{v}");
+        Ok(())
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), YamlError> {
+        push_float(self.out, v.into(), &format_args!("{v:?}"));
+        Ok(())
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), YamlError> {
+        push_float(self.out, v, &format_args!("{v:?}"));
+        Ok(())
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), YamlError> {
+        self.serialize_str(v.encode_utf8(&mut [0u8; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), YamlError> {
+        write_str_key(self.out, v, self.top_level);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, _v: &[u8]) -> Result<(), YamlError> {
+        Err(Self::unsupported("bytes"))
+    }
+
+    fn serialize_none(self) -> Result<(), YamlError> {
+        Err(Self::unsupported("null"))
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), YamlError> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), YamlError> {
+        Err(Self::unsupported("null"))
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), YamlError> {
+        Err(Self::unsupported("null"))
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), YamlError> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), YamlError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), YamlError> {
+        Err(Self::unsupported("an enum variant with data"))
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, YamlError> {
+        Err(Self::unsupported("a sequence"))
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, YamlError> {
+        Err(Self::unsupported("a tuple"))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, YamlError> {
+        Err(Self::unsupported("a tuple struct"))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, YamlError> {
+        Err(Self::unsupported("an enum variant with data"))
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, YamlError> {
+        Err(Self::unsupported("a map"))
+    }
+
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, YamlError> {
+        Err(Self::unsupported("a struct"))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, YamlError> {
+        Err(Self::unsupported("an enum variant with data"))
+    }
+}

@@ -1,0 +1,183 @@
+//! Strings with run-time holes.
+//!
+//! A [`Template`] is literal text interleaved with [`Ref`]s to values only the engine knows
+//! (the commit SHA, a dispatch input, another job's result, a secret). Backends choose the
+//! spelling of each reference; the taint of a reference ([`Ref::taint`]) tells them whether it
+//! may appear inline in a script or must arrive through an environment variable.
+
+use super::JobId;
+
+/// Literal text and references, in order. Adjacent literals are always merged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TemplatePart {
+    Lit(String),
+    Ref(Ref),
+}
+
+/// A value known only at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ref {
+    /// A fact about the triggering commit.
+    Git(GitField),
+    /// A dispatch or reusable-call input.
+    Input(String),
+    /// A result of another job of the same pipeline.
+    Result { job: JobId, name: String },
+    /// A declared secret, by name.
+    Secret(String),
+    /// A parameter of the enclosing task (inside task step templates only).
+    Param(String),
+    /// Text from the triggering event that an outsider controls (PR title, branch name...).
+    Event(String),
+    /// A value of the enclosing job's matrix.
+    Matrix(String),
+    /// The run's unique id (GitHub run id, Tekton PipelineRun uid).
+    RunId,
+}
+
+/// What the engine knows about the commit being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GitField {
+    Sha,
+    ShortSha,
+    /// Full ref (`refs/heads/main`).
+    Ref,
+    /// Branch or tag name: outsider-controlled text.
+    RefName,
+    Repository,
+    /// Clone URL of the application repository.
+    RepoUrl,
+    Actor,
+}
+
+/// How far a value may be trusted when it reaches a script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Taint {
+    /// Computed by the engine or the program: safe to inline.
+    Clean,
+    /// Outsider-controlled text: only through an environment variable.
+    Untrusted,
+    /// A secret: only through an environment variable, never in an output or a log line.
+    Secret,
+}
+
+impl Ref {
+    /// The taint of this reference on its own.
+    pub fn taint(&self) -> Taint {
+        match self {
+            Ref::Secret(_) => Taint::Secret,
+            Ref::Event(_) | Ref::Input(_) | Ref::Git(GitField::RefName) => Taint::Untrusted,
+            // Parameters are checked where the task is called, results are computed by the
+            // program's own steps, matrix values are written in the program.
+            Ref::Result { .. } | Ref::Param(_) | Ref::Matrix(_) => Taint::Clean,
+            Ref::Git(_) | Ref::RunId => Taint::Clean,
+        }
+    }
+}
+
+impl Template {
+    /// A template of literal text only.
+    pub fn lit(s: impl Into<String>) -> Template {
+        let s = s.into();
+        if s.is_empty() {
+            return Template::default();
+        }
+        Template {
+            parts: vec![TemplatePart::Lit(s)],
+        }
+    }
+
+    /// A template that is exactly one reference.
+    pub fn of_ref(r: Ref) -> Template {
+        Template {
+            parts: vec![TemplatePart::Ref(r)],
+        }
+    }
+
+    /// Appends literal text, merging with a preceding literal.
+    pub fn push_lit(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if let Some(TemplatePart::Lit(prev)) = self.parts.last_mut() {
+            prev.push_str(s);
+        } else {
+            self.parts.push(TemplatePart::Lit(s.to_string()));
+        }
+    }
+
+    pub fn push_ref(&mut self, r: Ref) {
+        self.parts.push(TemplatePart::Ref(r));
+    }
+
+    /// Appends another template.
+    pub fn append(&mut self, other: &Template) {
+        for p in &other.parts {
+            match p {
+                TemplatePart::Lit(s) => self.push_lit(s),
+                TemplatePart::Ref(r) => self.push_ref(r.clone()),
+            }
+        }
+    }
+
+    /// The text, when the template holds no reference.
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                TemplatePart::Lit(s) => out.push_str(s),
+                TemplatePart::Ref(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    pub fn refs(&self) -> impl Iterator<Item = &Ref> {
+        self.parts.iter().filter_map(|p| match p {
+            TemplatePart::Ref(r) => Some(r),
+            TemplatePart::Lit(_) => None,
+        })
+    }
+
+    /// The strongest taint of any reference.
+    pub fn taint(&self) -> Taint {
+        self.refs().map(Ref::taint).max().unwrap_or(Taint::Clean)
+    }
+
+    /// Replaces every [`Ref::Param`] by the template `f` returns for it (used to inline a task's
+    /// steps into a job on engines without task parameters).
+    pub fn substitute(&self, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> Template {
+        let mut out = Template::default();
+        for p in &self.parts {
+            match p {
+                TemplatePart::Lit(s) => out.push_lit(s),
+                TemplatePart::Ref(r) => match f(r) {
+                    Some(t) => out.append(&t),
+                    None => out.push_ref(r.clone()),
+                },
+            }
+        }
+        out
+    }
+
+    /// Renders with `f` spelling each reference.
+    pub fn render(&self, f: &mut dyn FnMut(&Ref) -> String) -> String {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                TemplatePart::Lit(s) => out.push_str(s),
+                TemplatePart::Ref(r) => out.push_str(&f(r)),
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+}

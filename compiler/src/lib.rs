@@ -1,0 +1,106 @@
+//! gitopsc: the compiler for the `.gitops` language.
+//!
+//! The pipeline is strict (see `book/src/contributing/architecture.md`):
+//! `syntax` (text to [`ast`]) -> `sema` (resolve and check, lowering to [`ir`]) ->
+//! `backends` (IR to typed documents) -> `emit` (documents to bytes). The core is pure: it takes
+//! source texts and returns outputs and diagnostics; only the CLI (`main.rs`, [`cli`]) touches
+//! disk, the clock and the environment.
+
+pub mod ast;
+pub mod backends;
+pub mod cli;
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod sema;
+pub mod stdlib;
+pub mod syntax;
+
+use diagnostics::{Diagnostic, SourceMap};
+
+/// One source file given to the compiler.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Display name (a path relative to where the user ran gitopsc).
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// The result of checking a program.
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// The lowered program, when there were no errors.
+    pub program: Option<ir::Program>,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and checks a program made of `sources` (one program, several files allowed).
+pub fn check(sources: &[Source]) -> Compilation {
+    let mut map = SourceMap::default();
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for s in sources {
+        let id = map.add(s.name.clone(), s.text.as_str());
+        match syntax::parse(id, &s.text) {
+            Ok(f) => files.push(f),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let wanted = stdlib::modules_for(sources.iter().map(|s| s.text.as_str()));
+    let mut std_files = Vec::new();
+    for (name, text) in wanted {
+        let id = map.add(format!("<std>/{name}.gitops"), text);
+        match syntax::parse(id, text) {
+            Ok(f) => std_files.push((name, f)),
+            Err(d) => diagnostics.push(Diagnostic::internal(
+                d.primary.span,
+                format!("the standard library does not parse: {}", d.message),
+            )),
+        }
+    }
+    if !diagnostics.is_empty() {
+        diagnostics::sort(&mut diagnostics);
+        return Compilation {
+            sources: map,
+            program: None,
+            diagnostics,
+        };
+    }
+    let file_refs: Vec<&ast::File> = files.iter().collect();
+    let std_refs: Vec<(&str, &ast::File)> = std_files.iter().map(|(n, f)| (*n, f)).collect();
+    let root = sources
+        .first()
+        .map_or("program.gitops", |s| s.name.as_str());
+    let analysis = sema::analyze(root, &file_refs, &std_refs);
+    Compilation {
+        sources: map,
+        program: analysis.program,
+        diagnostics: analysis.diagnostics,
+    }
+}
+
+/// Checks a program and runs every backend over it.
+pub fn build(sources: &[Source]) -> (Compilation, Vec<emit::OutputFile>) {
+    let c = check(sources);
+    let outputs = match &c.program {
+        Some(p) => backends::all().iter().flat_map(|b| b.emit(p)).collect(),
+        None => Vec::new(),
+    };
+    (c, outputs)
+}

@@ -1,0 +1,5 @@
+//! The `gitopsc` binary: parses arguments and hands over to [`gitopsc::cli`].
+
+fn main() {
+    std::process::exit(gitopsc::cli::main());
+}

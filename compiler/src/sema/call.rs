@@ -1,0 +1,214 @@
+//! Task calls: binding arguments to typed parameters.
+
+use super::task::{PType, ParamSig, ENV_PARAM_FIELDS, SERVICE_PARAM_FIELDS};
+use super::value::{CallV, V, VK};
+use super::Ctx;
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::ir::{ParamType, Ref, Taint, Template};
+use indexmap::IndexMap;
+
+/// A call's arguments, by (expanded) parameter name.
+#[derive(Debug, Clone, Default)]
+pub struct BoundArgs {
+    pub args: IndexMap<String, Template>,
+    /// The environment passed to an `environment` parameter, if any.
+    pub env: Option<usize>,
+    /// The service passed to a `service` parameter, if any.
+    pub service: Option<usize>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Checks a call against the task's signature; `None` when the task is unknown.
+    pub fn bind_call(&mut self, call: &CallV, span: Span) -> Option<BoundArgs> {
+        let sig = self.task_sig(&call.task)?;
+        let mut out = BoundArgs::default();
+        let mut set: IndexMap<String, Span> = IndexMap::new();
+        let mut positional = 0;
+        for (name, v) in &call.args {
+            let p = match name {
+                Some((n, nspan)) => match sig.params.iter().find(|p| &p.name == n) {
+                    Some(p) => p,
+                    None => {
+                        let names: Vec<&str> = sig.params.iter().map(|p| p.name.as_str()).collect();
+                        let d = Diagnostic::new(
+                            Code::UnknownField,
+                            *nspan,
+                            format!("task `{}` has no parameter `{n}`", call.task),
+                        )
+                        .label("unknown parameter")
+                        .did_you_mean(n, names);
+                        self.diags.push(d);
+                        continue;
+                    }
+                },
+                None => {
+                    let Some(p) = sig.params.get(positional) else {
+                        let d = Diagnostic::new(
+                            Code::ArgumentCount,
+                            v.span,
+                            format!(
+                                "task `{}` takes {} positional argument{}",
+                                call.task,
+                                sig.params.len(),
+                                if sig.params.len() == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .label("one too many");
+                        self.diags.push(d);
+                        positional += 1;
+                        continue;
+                    };
+                    positional += 1;
+                    p
+                }
+            };
+            if let Some(first) = set.get(&p.name) {
+                let d = Diagnostic::new(
+                    Code::Duplicate,
+                    v.span,
+                    format!("parameter `{}` is passed twice", p.name),
+                )
+                .label("passed again")
+                .secondary(*first, "first passed here");
+                self.diags.push(d);
+                continue;
+            }
+            set.insert(p.name.clone(), v.span);
+            self.bind_arg(p, v, &mut out);
+        }
+        for p in &sig.params {
+            if !p.has_default && !set.contains_key(&p.name) {
+                let d = Diagnostic::new(
+                    Code::MissingField,
+                    span,
+                    format!("task `{}` needs the argument `{}`", call.task, p.name),
+                )
+                .label(format!("`{}` is missing", p.name));
+                self.diags.push(d);
+            }
+        }
+        Some(out)
+    }
+
+    /// The arguments alone (for inlining a call as steps).
+    pub fn call_args(&mut self, call: &CallV, span: Span) -> Option<IndexMap<String, Template>> {
+        self.bind_call(call, span).map(|b| b.args)
+    }
+
+    fn bind_arg(&mut self, p: &ParamSig, v: &V, out: &mut BoundArgs) {
+        match &p.ty {
+            PType::Service => {
+                let Some(i) = self.service_(v) else { return };
+                out.service = Some(i);
+                let s = &self.services[i];
+                let values = [
+                    s.name.clone(),
+                    s.path.clone(),
+                    s.image.clone(),
+                    s.toolchain.version.clone(),
+                    s.dockerfile.clone(),
+                    s.port.map_or(String::new(), |p| p.to_string()),
+                    s.repository.clone(),
+                ];
+                for (field, value) in SERVICE_PARAM_FIELDS.iter().zip(values) {
+                    out.args
+                        .insert(format!("{}-{field}", p.name), Template::lit(value));
+                }
+            }
+            PType::Environment => {
+                let Some(i) = self.env_(v) else { return };
+                out.env = Some(i);
+                let e = &self.envs[i];
+                for (field, value) in ENV_PARAM_FIELDS
+                    .iter()
+                    .zip([e.name.clone(), e.namespace.clone()])
+                {
+                    out.args
+                        .insert(format!("{}-{field}", p.name), Template::lit(value));
+                }
+            }
+            PType::Plain(ParamType::Secret) => match &v.kind {
+                VK::Secret(name) => {
+                    out.args
+                        .insert(p.name.clone(), Template::of_ref(Ref::Secret(name.clone())));
+                }
+                VK::Tmpl(t) if self.taint_of(t) == Taint::Secret => {
+                    out.args.insert(p.name.clone(), t.clone());
+                }
+                _ => {
+                    self.mismatch(v, "a secret (`secrets.NAME`)");
+                }
+            },
+            PType::Plain(pt) => {
+                if let Some(t) = self.plain_arg(p, pt, v) {
+                    out.args.insert(p.name.clone(), t);
+                }
+            }
+            PType::Untrusted => {
+                let Some(t) = self.to_template(v) else { return };
+                if self.taint_of(&t) == Taint::Secret {
+                    self.secret_into_param(p, v.span);
+                    return;
+                }
+                out.args.insert(p.name.clone(), t);
+            }
+        }
+    }
+
+    fn plain_arg(&mut self, p: &ParamSig, pt: &ParamType, v: &V) -> Option<Template> {
+        match (pt, &v.kind) {
+            (ParamType::Bool, VK::Bool(_) | VK::Tmpl(_))
+            | (ParamType::Int, VK::Int(_) | VK::Tmpl(_)) => {}
+            (ParamType::Bool, _) => {
+                self.mismatch(v, "`true` or `false`");
+                return None;
+            }
+            (ParamType::Int, _) => {
+                self.mismatch(v, "an integer");
+                return None;
+            }
+            (ParamType::Choice(cs), VK::Str(s)) if !cs.contains(s) => {
+                self.not_a_choice(s, cs, v.span);
+                return None;
+            }
+            _ => {}
+        }
+        let t = self.to_template(v)?;
+        match self.taint_of(&t) {
+            Taint::Secret => {
+                self.secret_into_param(p, v.span);
+                None
+            }
+            Taint::Untrusted => {
+                let d = Diagnostic::new(
+                    Code::UntrustedInScript,
+                    v.span,
+                    format!("untrusted text is passed to the parameter `{}`", p.name),
+                )
+                .label("an outsider controls this value")
+                .secondary(
+                    p.span,
+                    "declared here as a plain string, which may reach a script",
+                )
+                .help(
+                    "declare the parameter `untrusted` and read it in the task only through `env`",
+                );
+                self.diags.push(d);
+                None
+            }
+            Taint::Clean => Some(t),
+        }
+    }
+
+    fn secret_into_param(&mut self, p: &ParamSig, span: Span) {
+        let d = Diagnostic::new(
+            Code::SecretLeak,
+            span,
+            format!("a secret is passed to the plain parameter `{}`", p.name),
+        )
+        .label("this value holds a secret")
+        .secondary(p.span, "declared here without the `secret` type")
+        .help("declare the parameter `: secret` so the task can only put it in `env`");
+        self.diags.push(d);
+    }
+}

@@ -1,0 +1,193 @@
+//! Rules across targets that no single declaration can check: every environment a pipeline
+//! deploys to is deployed by Argo CD, gates are honoured on every engine, the image a job
+//! builds is the image that is deployed, and which job results other jobs read (outputs).
+
+use super::Ctx;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{Cond, Gate, Ref, Target, Template};
+
+impl Ctx<'_> {
+    pub(super) fn cross_checks(&mut self) {
+        for p in 0..self.pipelines.len() {
+            self.compute_outputs(p);
+            for j in 0..self.pipelines[p].jobs.len() {
+                self.check_deploy_target(p, j);
+                self.check_gate(p, j);
+                self.check_image(p, j);
+                self.check_reachable(p, j);
+            }
+        }
+    }
+
+    fn job_span(&self, p: usize, j: usize) -> crate::diagnostics::Span {
+        self.pipeline_spans[p]
+            .jobs
+            .get(j)
+            .copied()
+            .unwrap_or(self.pipeline_spans[p].name)
+    }
+
+    /// An environment a job deploys to must be an Argo CD destination of some deployment.
+    fn check_deploy_target(&mut self, p: usize, j: usize) {
+        let Some(env) = self.pipelines[p].jobs[j].environment else {
+            return;
+        };
+        if self.deployments.is_empty()
+            || self
+                .deployments
+                .iter()
+                .any(|d| d.environments.contains(&env))
+        {
+            return;
+        }
+        let name = self.envs[env].name.clone();
+        let mut d = Diagnostic::new(
+            Code::UndeployedEnvironment,
+            self.job_span(p, j),
+            format!("this job deploys to `{name}`, but no deployment delivers `{name}`"),
+        )
+        .label("deploys to an environment Argo CD does not sync");
+        if let Some(s) = self.deploy_spans.first() {
+            d = d.secondary(
+                *s,
+                format!("add `{name}` to this deployment's environments"),
+            );
+        }
+        self.diags.push(d);
+    }
+
+    /// A manual gate needs a person on every engine: GitHub environments ask reviewers; Tekton
+    /// has no approval, so the change must go through a pull request a person merges.
+    fn check_gate(&mut self, p: usize, j: usize) {
+        let job = &self.pipelines[p].jobs[j];
+        let Some(env) = job.environment else { return };
+        if !matches!(self.envs[env].gate, Gate::Manual { .. })
+            || !self.pipelines[p].targets(Target::Tekton)
+        {
+            return;
+        }
+        let lit = |k: &str| job.args.get(k).and_then(Template::as_literal);
+        let via_pr = lit("via").as_deref() == Some("pull_request");
+        let auto_merge = lit("auto_merge").as_deref() == Some("true");
+        if via_pr && !auto_merge {
+            return;
+        }
+        let name = self.envs[env].name.clone();
+        let d = Diagnostic::new(Code::GateBypassed, self.job_span(p, j), format!("`{name}` has a manual gate, but on tekton this job deploys without one"))
+            .label("would deploy without approval")
+            .help("deploy through a pull request a person merges (`via = \"pull_request\"`, `auto_merge = false`), or target only github");
+        self.diags.push(d);
+    }
+
+    /// A job for a service that passes an image must pass that service's image.
+    fn check_image(&mut self, p: usize, j: usize) {
+        let job = &self.pipelines[p].jobs[j];
+        let Some(s) = job.service else { return };
+        let expected = self.services[s].image.clone();
+        let wrong = job.args.iter().find_map(|(k, v)| {
+            let is_image = k == "image" || (k.ends_with("-image") && !k.starts_with("svc"));
+            let lit = v.as_literal()?;
+            let repo = lit.split('@').next().unwrap_or(&lit);
+            let repo = match repo.rsplit_once(':') {
+                Some((r, tag)) if !tag.contains('/') => r,
+                _ => repo,
+            };
+            (is_image && repo != expected).then(|| lit.clone())
+        });
+        if let Some(image) = wrong {
+            let name = self.services[s].name.clone();
+            let d = Diagnostic::new(
+                Code::ImageMismatch,
+                self.job_span(p, j),
+                format!("this job pushes `{image}`, but `{name}` deploys `{expected}`"),
+            )
+            .label("builds another image than the one deployed")
+            .help(format!(
+                "pass `{name}.image`, or change the service's `image`"
+            ));
+            self.diags.push(d);
+        }
+    }
+
+    fn check_reachable(&mut self, p: usize, j: usize) {
+        if let Some(Cond::Not(inner)) = &self.pipelines[p].jobs[j].condition {
+            if **inner == Cond::Always {
+                let d = Diagnostic::new(
+                    Code::Unreachable,
+                    self.job_span(p, j),
+                    "this job can never run",
+                )
+                .label("its condition is always false")
+                .help("remove the job, or fix its `if`");
+                self.diags.push(d);
+            }
+        }
+    }
+
+    /// Marks every result another job reads as an output of the producing job.
+    fn compute_outputs(&mut self, p: usize) {
+        let mut reads: Vec<(usize, String)> = Vec::new();
+        let pipe = &self.pipelines[p];
+        let mut visit = |t: &Template| {
+            for r in t.refs() {
+                if let Ref::Result { job, name } = r {
+                    reads.push((*job, name.clone()));
+                }
+            }
+        };
+        for job in &pipe.jobs {
+            job.args.values().for_each(&mut visit);
+            if let Some(c) = &job.condition {
+                cond_templates(c, &mut visit);
+            }
+            if let Some(c) = &job.concurrency {
+                visit(&c.group);
+            }
+        }
+        for (j, job) in pipe.jobs.iter().enumerate() {
+            if let Some(Cond::Changed { .. }) = &job.condition {
+                let _ = j;
+            }
+        }
+        // Change detection results are read through conditions.
+        let mut changed: Vec<(usize, String)> = Vec::new();
+        for job in &pipe.jobs {
+            if let Some(c) = &job.condition {
+                changed_refs(c, &self.services, &mut changed);
+            }
+        }
+        reads.extend(changed);
+        reads.sort();
+        reads.dedup();
+        for (job, name) in reads {
+            if let Some(j) = self.pipelines[p].jobs.get_mut(job) {
+                if !j.outputs.contains(&name) {
+                    j.outputs.push(name);
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f` on every template inside a condition.
+pub fn cond_templates(c: &Cond, f: &mut dyn FnMut(&Template)) {
+    match c {
+        Cond::Eq(a, b) | Cond::Ne(a, b) => {
+            f(a);
+            f(b);
+        }
+        Cond::Truthy(t) => f(t),
+        Cond::Not(inner) => cond_templates(inner, f),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| cond_templates(c, f)),
+        _ => {}
+    }
+}
+
+fn changed_refs(c: &Cond, services: &[crate::ir::Service], out: &mut Vec<(usize, String)>) {
+    match c {
+        Cond::Changed { job, service } => out.push((*job, services[*service].name.clone())),
+        Cond::Not(inner) => changed_refs(inner, services, out),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| changed_refs(c, services, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,727 @@
+//! Expression evaluation: names to values, strings to templates, calls and conditions.
+
+use super::value::{CallV, JobSel, Namespace, Record, V, VK};
+use super::Ctx;
+use crate::ast::{BinOp, Body, Expr, ExprKind, Member, StmtKind, StrLit, StrPart};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::ir::{Cond, GitField, JobStatus, Ref, Template};
+use std::rc::Rc;
+
+/// Local bindings, innermost last.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    vars: Vec<(String, V)>,
+}
+
+impl Scope {
+    pub fn with(mut self, name: impl Into<String>, v: V) -> Scope {
+        self.vars.push((name.into(), v));
+        self
+    }
+
+    pub fn push(&mut self, name: impl Into<String>, v: V) {
+        self.vars.push((name.into(), v));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+const BUILTINS: &[&str] = &[
+    "success",
+    "failure",
+    "always",
+    "cancelled",
+    "changed",
+    "succeeded",
+    "failed",
+    "skipped",
+];
+const NAMESPACES: &[(&str, Namespace)] = &[
+    ("git", Namespace::Git),
+    ("inputs", Namespace::Inputs),
+    ("secrets", Namespace::Secrets),
+    ("images", Namespace::Images),
+    ("std", Namespace::Std),
+    ("run", Namespace::Run),
+    ("project", Namespace::Project),
+];
+
+impl Ctx<'_> {
+    pub fn eval(&mut self, e: &Expr, scope: &Scope) -> V {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Str(s) => self.eval_str(s, scope),
+            ExprKind::Int(n) => V::new(VK::Int(*n), span),
+            ExprKind::Bool(b) => V::new(VK::Bool(*b), span),
+            ExprKind::None => V::new(VK::None, span),
+            ExprKind::Duration { millis, .. } => V::new(VK::Duration(*millis), span),
+            ExprKind::Percent(p) => V::new(VK::Percent(*p), span),
+            ExprKind::List(items) => {
+                let vs = items.iter().map(|i| self.eval(i, scope)).collect();
+                V::new(VK::List(vs), span)
+            }
+            ExprKind::Record(body) => {
+                V::new(VK::Record(Rc::new(self.eval_record(body, scope))), span)
+            }
+            ExprKind::Tagged(tag, body) => V::new(
+                VK::Tagged(tag.name.clone(), Rc::new(self.eval_record(body, scope))),
+                span,
+            ),
+            ExprKind::Ident(id) => self.lookup(&id.name, span, scope),
+            ExprKind::Member(base, m) => {
+                let b = self.eval(base, scope);
+                self.member(b, m, span)
+            }
+            ExprKind::Call(f, args) => {
+                let fv = self.eval(f, scope);
+                let mut vals = Vec::new();
+                for a in args {
+                    let v = self.eval(&a.value, scope);
+                    vals.push((a.name.as_ref().map(|n| (n.name.clone(), n.span)), v));
+                }
+                self.call(fv, vals, span)
+            }
+            ExprKind::Paren(inner) => {
+                let mut v = self.eval(inner, scope);
+                v.span = span;
+                v
+            }
+            ExprKind::Not(inner) => {
+                let v = self.eval(inner, scope);
+                match v.kind {
+                    VK::Bool(b) => V::new(VK::Bool(!b), span),
+                    VK::Error => V::error(span),
+                    _ => match self.to_cond(&v) {
+                        Some(c) => V::new(VK::Cond(Cond::Not(Box::new(c))), span),
+                        None => V::error(span),
+                    },
+                }
+            }
+            ExprKind::Binary(op, l, r) => {
+                let lv = self.eval(l, scope);
+                let rv = self.eval(r, scope);
+                self.binary(*op, lv, rv, span)
+            }
+        }
+    }
+
+    /// Evaluates the fields of a record literal; declarations inside are reported.
+    pub fn eval_record(&mut self, body: &Body, scope: &Scope) -> Record {
+        let mut rec = Record::new();
+        for stmt in &body.stmts {
+            match &stmt.kind {
+                StmtKind::Attr { key, value } => {
+                    if let Some((first, _)) = rec.get(&key.name) {
+                        let d = Diagnostic::new(
+                            Code::Duplicate,
+                            key.span,
+                            format!("`{}` is set twice", key.name),
+                        )
+                        .label("set again here")
+                        .secondary(*first, "first set here");
+                        self.diags.push(d);
+                        continue;
+                    }
+                    let v = self.eval(value, scope);
+                    rec.insert(key.name.clone(), (key.span, v));
+                }
+                _ => self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownKeyword,
+                        stmt.span,
+                        "only `name = value` fields can appear in a value",
+                    )
+                    .label("not a field"),
+                ),
+            }
+        }
+        rec
+    }
+
+    fn eval_str(&mut self, s: &StrLit, scope: &Scope) -> V {
+        let mut t = Template::default();
+        for part in &s.parts {
+            match part {
+                StrPart::Text(text) => t.push_lit(text),
+                StrPart::Interp(e) => {
+                    let v = self.eval(e, scope);
+                    if !self.interpolate(&v, &mut t) {
+                        return V::error(s.span);
+                    }
+                }
+            }
+        }
+        match t.as_literal() {
+            Some(lit) => V::new(VK::Str(lit), s.span),
+            None => V::new(VK::Tmpl(t), s.span),
+        }
+    }
+
+    /// Appends a value's text to a template; reports values that have no text.
+    pub fn interpolate(&mut self, v: &V, t: &mut Template) -> bool {
+        match &v.kind {
+            VK::Str(s) => t.push_lit(s),
+            VK::Tmpl(x) => t.append(x),
+            VK::Int(n) => t.push_lit(&n.to_string()),
+            VK::Bool(b) => t.push_lit(if *b { "true" } else { "false" }),
+            VK::Percent(p) => t.push_lit(&p.to_string()),
+            VK::Service(i) => t.push_lit(&self.services[*i].name.clone()),
+            VK::Env(i) => t.push_lit(&self.envs[*i].name.clone()),
+            VK::Image(s) | VK::PinnedImage(s) => t.push_lit(s),
+            VK::Secret(name) => t.push_ref(Ref::Secret(name.clone())),
+            VK::Error => return false,
+            VK::Sym(name) => {
+                self.unknown_name(name, v.span);
+                return false;
+            }
+            _ => {
+                let d = Diagnostic::new(
+                    Code::TypeMismatch,
+                    v.span,
+                    format!("{} cannot be put in a string", v.describe()),
+                )
+                .label("has no text form");
+                self.diags.push(d);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Reports an unknown name with the closest known one.
+    pub fn unknown_name(&mut self, name: &str, span: Span) {
+        let mut candidates: Vec<String> = self.value_names();
+        candidates.extend(BUILTINS.iter().map(|s| s.to_string()));
+        candidates.extend(NAMESPACES.iter().map(|(s, _)| s.to_string()));
+        let d = Diagnostic::new(
+            Code::UnknownName,
+            span,
+            format!("cannot find `{name}` in this scope"),
+        )
+        .label("not declared")
+        .did_you_mean(name, candidates.iter().map(String::as_str));
+        self.diags.push(d);
+    }
+
+    fn lookup(&mut self, name: &str, span: Span, scope: &Scope) -> V {
+        if let Some(v) = scope.get(name) {
+            let mut v = v.clone();
+            v.span = span;
+            return v;
+        }
+        if let Some(kind) = self.global(name) {
+            return V::new(kind, span);
+        }
+        if name == "services" {
+            return V::new(VK::Services { changed: false }, span);
+        }
+        if name == "event" {
+            return V::new(VK::Event(String::new()), span);
+        }
+        if let Some((_, ns)) = NAMESPACES.iter().find(|(n, _)| *n == name) {
+            return V::new(VK::Namespace(*ns), span);
+        }
+        if let Some(b) = BUILTINS.iter().find(|b| **b == name) {
+            return V::new(VK::Builtin(b), span);
+        }
+        V::new(VK::Sym(name.to_string()), span)
+    }
+
+    fn member(&mut self, base: V, m: &Member, span: Span) -> V {
+        let name = match m {
+            Member::Name(n) => n,
+            Member::Star(s) => {
+                return match base.kind {
+                    VK::Job(JobSel::One(j, _)) | VK::Job(JobSel::All(j)) => {
+                        V::new(VK::Job(JobSel::All(j)), span)
+                    }
+                    VK::Error => V::error(span),
+                    _ => {
+                        let d = Diagnostic::new(
+                            Code::TypeMismatch,
+                            *s,
+                            format!("`.*` applies to jobs, not to {}", base.describe()),
+                        )
+                        .label("not a job");
+                        self.diags.push(d);
+                        V::error(span)
+                    }
+                };
+            }
+        };
+        let field = name.name.as_str();
+        let fspan = name.span;
+        let res = match &base.kind {
+            VK::Error => return V::error(span),
+            VK::Sym(s) => {
+                self.unknown_name(s, base.span);
+                return V::error(span);
+            }
+            VK::Namespace(ns) => self.namespace_member(*ns, field, fspan),
+            VK::Module(m) => self.module_member(m, field, fspan),
+            VK::Service(i) => self.service_member(*i, field, fspan),
+            VK::Services { changed: false } if field == "changed" => {
+                Ok(VK::Services { changed: true })
+            }
+            VK::Env(i) => {
+                let e = &self.envs[*i];
+                match field {
+                    "name" => Ok(VK::Str(e.name.clone())),
+                    "namespace" => Ok(VK::Str(e.namespace.clone())),
+                    _ => Err(vec!["name", "namespace"]),
+                }
+            }
+            VK::Registry(r) if field == "image" => Ok(VK::RegistryImage(*r)),
+            VK::Event(path) => {
+                let p = if path.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{path}.{field}")
+                };
+                Ok(VK::Event(p))
+            }
+            VK::Job(sel) => return self.job_result(sel.clone(), field, fspan, span),
+            VK::Record(rec) | VK::Tagged(_, rec) => match rec.get(field) {
+                Some((_, v)) => Ok(v.kind.clone()),
+                None => {
+                    let names: Vec<&str> = rec.keys().map(String::as_str).collect();
+                    let d = Diagnostic::new(
+                        Code::UnknownField,
+                        fspan,
+                        format!("this record has no field `{field}`"),
+                    )
+                    .label("unknown field")
+                    .did_you_mean(field, names);
+                    self.diags.push(d);
+                    return V::error(span);
+                }
+            },
+            _ => {
+                let d = Diagnostic::new(
+                    Code::UnknownField,
+                    fspan,
+                    format!("{} has no field `{field}`", base.describe()),
+                )
+                .label("unknown field");
+                self.diags.push(d);
+                return V::error(span);
+            }
+        };
+        match res {
+            Ok(kind) => V::new(kind, span),
+            Err(candidates) => {
+                let d = Diagnostic::new(
+                    Code::UnknownField,
+                    fspan,
+                    format!("{} has no field `{field}`", base.describe()),
+                )
+                .label("unknown field")
+                .did_you_mean(field, candidates.iter().copied());
+                self.diags.push(d);
+                V::error(span)
+            }
+        }
+    }
+
+    fn service_member(&self, i: usize, field: &str, _span: Span) -> Result<VK, Vec<&'static str>> {
+        let s = &self.services[i];
+        Ok(match field {
+            "name" => VK::Str(s.name.clone()),
+            "path" => VK::Str(s.path.clone()),
+            "image" => VK::Image(s.image.clone()),
+            "port" => VK::Int(s.port.map_or(0, i64::from)),
+            "version" => VK::Str(s.toolchain.version.clone()),
+            "toolchain" => VK::Str(s.toolchain.kind.as_str().to_string()),
+            "dockerfile" => VK::Str(s.dockerfile.clone()),
+            "repository" => VK::Str(s.repository.clone()),
+            _ => {
+                return Err(vec![
+                    "name",
+                    "path",
+                    "image",
+                    "port",
+                    "version",
+                    "toolchain",
+                    "dockerfile",
+                    "repository",
+                ])
+            }
+        })
+    }
+
+    fn namespace_member(
+        &mut self,
+        ns: Namespace,
+        field: &str,
+        span: Span,
+    ) -> Result<VK, Vec<&'static str>> {
+        match ns {
+            Namespace::Git => {
+                let f = match field {
+                    "sha" => GitField::Sha,
+                    "short_sha" => GitField::ShortSha,
+                    "ref" => GitField::Ref,
+                    "ref_name" | "branch" | "tag" => GitField::RefName,
+                    "repository" => GitField::Repository,
+                    "repo_url" => GitField::RepoUrl,
+                    "actor" => GitField::Actor,
+                    _ => {
+                        return Err(vec![
+                            "sha",
+                            "short_sha",
+                            "ref",
+                            "ref_name",
+                            "branch",
+                            "tag",
+                            "repository",
+                            "repo_url",
+                            "actor",
+                        ])
+                    }
+                };
+                Ok(VK::Tmpl(Template::of_ref(Ref::Git(f))))
+            }
+            Namespace::Project => {
+                let p = &self.project_ir;
+                let r = &self.routing;
+                Ok(VK::Str(match field {
+                    "name" => p.name.clone(),
+                    "app_repo" => p.app_repo.clone(),
+                    "gitops_repo" => p.gitops_repo.clone(),
+                    "branch" => p.default_branch.clone(),
+                    "kustomize_path" => r.kustomize.clone(),
+                    "argocd_path" => r.argocd.clone(),
+                    "single_repo" => return Ok(VK::Bool(p.single_repo())),
+                    _ => {
+                        return Err(vec![
+                            "name",
+                            "app_repo",
+                            "gitops_repo",
+                            "branch",
+                            "kustomize_path",
+                            "argocd_path",
+                            "single_repo",
+                        ])
+                    }
+                }))
+            }
+            Namespace::Run => match field {
+                "id" => Ok(VK::Tmpl(Template::of_ref(Ref::RunId))),
+                _ => Err(vec!["id"]),
+            },
+            Namespace::Inputs => {
+                if self.inputs.iter().any(|i| i == field) {
+                    Ok(VK::Tmpl(Template::of_ref(Ref::Input(field.to_string()))))
+                } else {
+                    let names: Vec<String> = self.inputs.clone();
+                    let d = Diagnostic::new(
+                        Code::UnknownName,
+                        span,
+                        format!("this pipeline has no input `{field}`"),
+                    )
+                    .label("not an input of this pipeline")
+                    .did_you_mean(field, names.iter().map(String::as_str));
+                    self.diags.push(d);
+                    Ok(VK::Error)
+                }
+            }
+            Namespace::Secrets if field == "GITHUB_TOKEN" => Ok(VK::Secret(field.to_string())),
+            Namespace::Secrets => {
+                self.used_secrets.insert(field.to_string());
+                if !self.secrets.contains_key(field) {
+                    let names: Vec<String> = self.secrets.keys().cloned().collect();
+                    let d = Diagnostic::new(
+                        Code::UndeclaredSecret,
+                        span,
+                        format!("the secret `{field}` is not declared"),
+                    )
+                    .label("not declared")
+                    .did_you_mean(field, names.iter().map(String::as_str));
+                    let d = if d.help.is_none() {
+                        d.help(format!("declare it: `secret {field}`"))
+                    } else {
+                        d
+                    };
+                    self.diags.push(d);
+                    return Ok(VK::Error);
+                }
+                Ok(VK::Secret(field.to_string()))
+            }
+            Namespace::Images => match self.images.get(field) {
+                Some(img) => Ok(VK::PinnedImage(img.reference.clone())),
+                None => {
+                    let names: Vec<String> = self.images.keys().cloned().collect();
+                    let d = Diagnostic::new(
+                        Code::UnknownName,
+                        span,
+                        format!("no image `{field}` is pinned"),
+                    )
+                    .label("not in the image pin table")
+                    .did_you_mean(field, names.iter().map(String::as_str));
+                    self.diags.push(d);
+                    Ok(VK::Error)
+                }
+            },
+            Namespace::Std => {
+                if self.modules.contains_key(field) {
+                    Ok(VK::Module(field.to_string()))
+                } else {
+                    let names: Vec<String> = self.modules.keys().cloned().collect();
+                    let d = Diagnostic::new(
+                        Code::UnknownModule,
+                        span,
+                        format!("the standard library has no module `{field}`"),
+                    )
+                    .label("unknown module")
+                    .did_you_mean(field, names.iter().map(String::as_str));
+                    self.diags.push(d);
+                    Ok(VK::Error)
+                }
+            }
+        }
+    }
+
+    fn module_member(&mut self, m: &str, field: &str, span: Span) -> Result<VK, Vec<&'static str>> {
+        let key = format!("{m}.{field}");
+        if self.tasks.contains_key(&key) {
+            return Ok(VK::Task(key));
+        }
+        let prefix = format!("{m}.");
+        let names: Vec<String> = self
+            .tasks
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .map(str::to_string)
+            .collect();
+        let d = Diagnostic::new(
+            Code::UnknownName,
+            span,
+            format!("the module `{m}` has no task `{field}`"),
+        )
+        .label("not in this module")
+        .did_you_mean(field, names.iter().map(String::as_str));
+        self.diags.push(d);
+        Ok(VK::Error)
+    }
+
+    fn call(&mut self, f: V, args: Vec<(Option<(String, Span)>, V)>, span: Span) -> V {
+        match &f.kind {
+            VK::Error => V::error(span),
+            VK::Sym(s) => {
+                self.unknown_name(s, f.span);
+                V::error(span)
+            }
+            VK::Task(key) => V::new(
+                VK::Call(Rc::new(CallV {
+                    task: key.clone(),
+                    task_span: f.span,
+                    args,
+                })),
+                span,
+            ),
+            VK::Builtin(name) => self.builtin(name, args, span),
+            VK::RegistryImage(r) => match args.as_slice() {
+                [(
+                    None,
+                    V {
+                        kind: VK::Str(repo),
+                        ..
+                    },
+                )] => V::new(VK::RegImage(*r, repo.clone()), span),
+                [(None, v)] => self.mismatch(v, "an image repository name (a string)"),
+                _ => {
+                    let d = Diagnostic::new(
+                        Code::ArgumentCount,
+                        span,
+                        "`image` takes one argument: the repository name",
+                    )
+                    .label("wrong arguments");
+                    self.diags.push(d);
+                    V::error(span)
+                }
+            },
+            _ => {
+                let d = Diagnostic::new(
+                    Code::TypeMismatch,
+                    f.span,
+                    format!("{} cannot be called", f.describe()),
+                )
+                .label("not a task or function");
+                self.diags.push(d);
+                V::error(span)
+            }
+        }
+    }
+
+    fn builtin(&mut self, name: &str, args: Vec<(Option<(String, Span)>, V)>, span: Span) -> V {
+        let arity = match name {
+            "success" | "failure" | "always" | "cancelled" => 0,
+            _ => 1,
+        };
+        if args.len() != arity {
+            let d = Diagnostic::new(
+                Code::ArgumentCount,
+                span,
+                format!(
+                    "`{name}` takes {arity} argument{}, not {}",
+                    if arity == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            )
+            .label("wrong number of arguments");
+            self.diags.push(d);
+            return V::error(span);
+        }
+        let cond = match name {
+            "success" => Cond::Success,
+            "failure" => Cond::Failure,
+            "always" => Cond::Always,
+            "cancelled" => Cond::Not(Box::new(Cond::Always)),
+            "changed" => match &args[0].1.kind {
+                VK::Service(i) => {
+                    return V::new(
+                        VK::Cond(Cond::Changed {
+                            job: usize::MAX,
+                            service: *i,
+                        }),
+                        span,
+                    )
+                }
+                VK::Error => return V::error(span),
+                _ => return self.mismatch(&args[0].1, "a service"),
+            },
+            _ => {
+                let status = match name {
+                    "succeeded" => JobStatus::Success,
+                    "failed" => JobStatus::Failure,
+                    _ => JobStatus::Skipped,
+                };
+                return match &args[0].1.kind {
+                    VK::Job(sel) => match self.resolve_job(sel, args[0].1.span) {
+                        Some(job) => V::new(VK::Cond(Cond::JobStatus { job, status }), span),
+                        None => V::error(span),
+                    },
+                    VK::Sym(s) => {
+                        self.unknown_job(s, args[0].1.span);
+                        V::error(span)
+                    }
+                    VK::Error => V::error(span),
+                    _ => self.mismatch(&args[0].1, "a job"),
+                };
+            }
+        };
+        V::new(VK::Cond(cond), span)
+    }
+
+    /// Reports a value of the wrong type and returns an error value.
+    pub fn mismatch(&mut self, v: &V, expected: &str) -> V {
+        if !matches!(v.kind, VK::Error) {
+            if let VK::Sym(s) = &v.kind {
+                let s = s.clone();
+                self.unknown_name(&s, v.span);
+            } else {
+                let d = Diagnostic::new(
+                    Code::TypeMismatch,
+                    v.span,
+                    format!("expected {expected}, found {}", v.describe()),
+                )
+                .label(format!("expected {expected}"));
+                self.diags.push(d);
+            }
+        }
+        V::error(v.span)
+    }
+
+    fn binary(&mut self, op: BinOp, l: V, r: V, span: Span) -> V {
+        if matches!(l.kind, VK::Error) || matches!(r.kind, VK::Error) {
+            return V::error(span);
+        }
+        match op {
+            BinOp::Eq | BinOp::Ne => {
+                if let (Some(a), Some(b)) = (self.const_text(&l), self.const_text(&r)) {
+                    return V::new(VK::Bool((a == b) == (op == BinOp::Eq)), span);
+                }
+                let (Some(a), Some(b)) = (self.to_template(&l), self.to_template(&r)) else {
+                    return V::error(span);
+                };
+                let c = if op == BinOp::Eq {
+                    Cond::Eq(a, b)
+                } else {
+                    Cond::Ne(a, b)
+                };
+                V::new(VK::Cond(c), span)
+            }
+            BinOp::And | BinOp::Or => {
+                if let (VK::Bool(a), VK::Bool(b)) = (&l.kind, &r.kind) {
+                    let v = if op == BinOp::And { *a && *b } else { *a || *b };
+                    return V::new(VK::Bool(v), span);
+                }
+                let (Some(a), Some(b)) = (self.to_cond(&l), self.to_cond(&r)) else {
+                    return V::error(span);
+                };
+                let c = if op == BinOp::And {
+                    Cond::And(vec![a, b])
+                } else {
+                    Cond::Or(vec![a, b])
+                };
+                V::new(VK::Cond(c), span)
+            }
+        }
+    }
+
+    fn const_text(&self, v: &V) -> Option<String> {
+        match &v.kind {
+            VK::Str(s) => Some(s.clone()),
+            VK::Int(n) => Some(n.to_string()),
+            VK::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A value as a run condition (`Bool` folds to `Always` or a never-true condition).
+    pub fn to_cond(&mut self, v: &V) -> Option<Cond> {
+        match &v.kind {
+            VK::Cond(c) => Some(c.clone()),
+            VK::Bool(true) => Some(Cond::Always),
+            VK::Bool(false) => Some(Cond::Not(Box::new(Cond::Always))),
+            VK::Tmpl(t) => Some(Cond::Truthy(t.clone())),
+            VK::Error => None,
+            _ => {
+                self.mismatch(v, "a condition");
+                None
+            }
+        }
+    }
+
+    /// A value as a string template (constant strings, numbers and run-time strings).
+    pub fn to_template(&mut self, v: &V) -> Option<Template> {
+        let mut t = Template::default();
+        match &v.kind {
+            VK::Str(_) | VK::Tmpl(_) | VK::Int(_) | VK::Bool(_) | VK::Service(_) | VK::Env(_) => {
+                if self.interpolate(v, &mut t) {
+                    Some(t)
+                } else {
+                    None
+                }
+            }
+            VK::Image(s) | VK::PinnedImage(s) => Some(Template::lit(s.clone())),
+            VK::Secret(name) => Some(Template::of_ref(Ref::Secret(name.clone()))),
+            VK::Event(path) => Some(Template::of_ref(Ref::Event(path.clone()))),
+            VK::Error => None,
+            _ => {
+                self.mismatch(v, "a string");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Reading a declaration's body: fields by name, nested declarations by keyword.
+//!
+//! Every declaration kind lists the fields and nested keywords it accepts; anything else is
+//! reported once, with the closest accepted name, when the reader is finished.
+
+use super::eval::Scope;
+use super::value::V;
+use super::Ctx;
+use crate::ast::{Body, Decl, Expr, Key, Stmt, StmtKind};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use indexmap::IndexMap;
+
+/// The contents of one body, split by statement kind.
+pub struct Fields<'b> {
+    /// What the body belongs to, for messages ("environment `prod`").
+    pub what: String,
+    /// Where to point when a required field is missing.
+    pub span: Span,
+    attrs: IndexMap<String, (&'b Key, &'b Expr)>,
+    pub decls: Vec<&'b Decl>,
+    pub decl_spans: Vec<Span>,
+    pub loops: Vec<&'b Stmt>,
+    allowed: &'static [&'static str],
+}
+
+impl<'b> Fields<'b> {
+    /// Whether the field is set.
+    pub fn has(&self, name: &str) -> bool {
+        self.attrs.contains_key(name)
+    }
+
+    /// The span of a field's key.
+    pub fn key_span(&self, name: &str) -> Option<Span> {
+        self.attrs.get(name).map(|(k, _)| k.span)
+    }
+
+    pub fn expr(&self, name: &str) -> Option<&'b Expr> {
+        self.attrs.get(name).map(|(_, e)| *e)
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// Splits a body into fields, declarations and loops, reporting duplicate fields, fields not
+    /// in `allowed`, declarations whose keyword is not in `keywords`, and loops unless allowed.
+    pub fn fields<'b>(
+        &mut self,
+        body: Option<&'b Body>,
+        what: impl Into<String>,
+        span: Span,
+        allowed: &'static [&'static str],
+        keywords: &[&str],
+    ) -> Fields<'b> {
+        let mut f = Fields {
+            what: what.into(),
+            span,
+            attrs: IndexMap::new(),
+            decls: Vec::new(),
+            decl_spans: Vec::new(),
+            loops: Vec::new(),
+            allowed,
+        };
+        let Some(body) = body else { return f };
+        for stmt in &body.stmts {
+            match &stmt.kind {
+                StmtKind::Attr { key, value } => self.add_attr(&mut f, key, value),
+                StmtKind::Decl(d) if keywords.contains(&d.keyword.name.as_str()) => {
+                    f.decls.push(d);
+                    f.decl_spans.push(stmt.span);
+                }
+                StmtKind::Decl(d) => {
+                    self.unknown_keyword(&d.keyword.name, d.keyword.span, &f.what, keywords)
+                }
+                StmtKind::For { .. } if keywords.contains(&"for") => f.loops.push(stmt),
+                StmtKind::For { .. } => self.unknown_keyword("for", stmt.span, &f.what, keywords),
+                StmtKind::Use { .. } => self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownKeyword,
+                        stmt.span,
+                        "`use` is allowed only at the top of a file",
+                    )
+                    .label("not at the top level"),
+                ),
+            }
+        }
+        f
+    }
+
+    fn add_attr<'b>(&mut self, f: &mut Fields<'b>, key: &'b Key, value: &'b Expr) {
+        if !f.allowed.contains(&key.name.as_str()) {
+            let d = Diagnostic::new(
+                Code::UnknownField,
+                key.span,
+                format!("{} has no field `{}`", f.what, key.name),
+            )
+            .label("unknown field")
+            .did_you_mean(&key.name, f.allowed.iter().copied());
+            self.diags.push(d);
+            return;
+        }
+        if let Some((first, _)) = f.attrs.get(&key.name) {
+            let d = Diagnostic::new(
+                Code::Duplicate,
+                key.span,
+                format!("`{}` is set twice", key.name),
+            )
+            .label("set again here")
+            .secondary(first.span, "first set here");
+            self.diags.push(d);
+            return;
+        }
+        f.attrs.insert(key.name.clone(), (key, value));
+    }
+
+    /// Reports a declaration keyword that is not allowed in this place.
+    pub fn unknown_keyword(&mut self, kw: &str, span: Span, what: &str, keywords: &[&str]) {
+        let mut d = Diagnostic::new(
+            Code::UnknownKeyword,
+            span,
+            format!("`{kw}` cannot be declared in {what}"),
+        )
+        .label("not allowed here")
+        .did_you_mean(kw, keywords.iter().copied());
+        if d.help.is_none() && !keywords.is_empty() {
+            d = d.help(format!("allowed here: {}", keywords.join(", ")));
+        }
+        self.diags.push(d);
+    }
+
+    /// Evaluates a field if it is set.
+    pub fn get(&mut self, f: &Fields, name: &str, scope: &Scope) -> Option<V> {
+        debug_assert!(
+            f.allowed.contains(&name),
+            "field `{name}` read but not allowed"
+        );
+        let e = f.expr(name)?;
+        Some(self.eval(e, scope))
+    }
+
+    /// Evaluates a field that must be set; reports it missing otherwise.
+    pub fn require(&mut self, f: &Fields, name: &str, scope: &Scope) -> Option<V> {
+        let v = self.get(f, name, scope);
+        if v.is_none() {
+            let d = Diagnostic::new(
+                Code::MissingField,
+                f.span,
+                format!("{} needs a `{name}` field", f.what),
+            )
+            .label(format!("`{name}` is missing"));
+            self.diags.push(d);
+        }
+        v
+    }
+}

@@ -1,0 +1,313 @@
+//! Semantic analysis: resolve names, check types and rules, lower to the IR.
+//!
+//! Analysis runs in passes over the parsed files: [`collect`] gathers every top-level
+//! declaration by kind (expanding top-level `for` loops), then each kind is checked and lowered
+//! in dependency order — registries, environments (and the promotion graph), services, tasks,
+//! pipelines (and their job DAGs), deployments — and finally the cross-target rules run.
+//! Invariant: a program with no error diagnostics lowers to an IR that satisfies every
+//! invariant documented in [`crate::ir`]; with errors, no IR is returned.
+
+mod call;
+mod checks;
+mod collect;
+mod convert;
+mod deploy;
+mod env;
+mod eval;
+mod fields;
+mod jobs;
+mod pipeline;
+mod service;
+mod task;
+mod value;
+
+use crate::ast::{Decl, File};
+use crate::diagnostics::{Diagnostic, Span};
+use crate::ir;
+use indexmap::IndexMap;
+use std::collections::{BTreeSet, HashSet};
+
+pub use eval::Scope;
+pub use value::{V, VK};
+
+/// A top-level declaration and what it needs to be checked later.
+#[derive(Debug, Clone)]
+pub struct Item<'a> {
+    pub decl: &'a Decl,
+    /// Span of the whole declaration.
+    pub span: Span,
+    pub name: String,
+    pub name_span: Span,
+    /// Bindings of enclosing top-level `for` loops.
+    pub scope: Scope,
+    /// The stdlib module the declaration is in (`None` for the user's program).
+    pub module: Option<String>,
+}
+
+/// What a top-level name denotes in expressions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Global {
+    Service(usize),
+    Env(usize),
+    Registry(usize),
+    Task(String),
+}
+
+/// A pinned GitHub action.
+#[derive(Debug, Clone)]
+pub struct ActionPin {
+    pub sha: String,
+    pub version: String,
+    pub span: Span,
+}
+
+/// A pinned container image.
+#[derive(Debug, Clone)]
+pub struct ImagePin {
+    /// `name:tag@digest` (or `name:tag` when no digest is recorded).
+    pub reference: String,
+    pub span: Span,
+}
+
+/// The analysis state shared by every pass.
+pub struct Ctx<'a> {
+    pub diags: Vec<Diagnostic>,
+    pub project: Option<Item<'a>>,
+    pub names: IndexMap<String, (Global, Span)>,
+    pub registry_items: Vec<Item<'a>>,
+    pub env_items: Vec<Item<'a>>,
+    pub service_items: Vec<Item<'a>>,
+    pub task_items: IndexMap<String, Item<'a>>,
+    pub pipeline_items: Vec<Item<'a>>,
+    pub deployment_items: Vec<Item<'a>>,
+    pub secrets: IndexMap<String, (Span, String)>,
+    pub used_secrets: HashSet<String>,
+    pub pins: IndexMap<String, ActionPin>,
+    pub images: IndexMap<String, ImagePin>,
+    /// Stdlib modules by name, with the names they were imported under.
+    pub modules: IndexMap<String, ()>,
+    pub aliases: IndexMap<String, String>,
+    /// Task keys (`module.task` or `task`) to their lowered index, filled on demand.
+    pub tasks: IndexMap<String, Option<usize>>,
+    pub used_tasks: HashSet<String>,
+    pub current_module: Option<String>,
+    /// Inputs of the pipeline being checked.
+    pub inputs: Vec<String>,
+    /// Jobs of the pipeline being checked: declaration name to instance ids (by service).
+    pub jobs: pipeline::JobTable,
+    /// Jobs referenced while evaluating the current job, with where (dependency edges).
+    pub current_refs: Vec<(usize, Span)>,
+    /// Dependencies of each job of the current pipeline, with the span that created each.
+    pub edges: Vec<Vec<(usize, Span)>>,
+    /// Keys of tasks that are the inline steps of a job.
+    pub inline_tasks: HashSet<String>,
+    pub current_pipeline: String,
+    /// Taint of each parameter of the task being lowered.
+    pub param_taints: std::collections::HashMap<String, ir::Taint>,
+
+    // Lowered so far.
+    pub project_ir: ir::Project,
+    pub routing: ir::Routing,
+    pub registries: Vec<ir::Registry>,
+    pub envs: Vec<ir::Environment>,
+    pub services: Vec<ir::Service>,
+    pub task_defs: Vec<ir::TaskDef>,
+    pub task_spans: Vec<Span>,
+    pub pipelines: Vec<ir::Pipeline>,
+    pub deployments: Vec<ir::Deployment>,
+    /// Where each environment is deployed from, for the cross-target checks.
+    pub deploy_spans: Vec<Span>,
+    pub pipeline_spans: Vec<pipeline::PipelineSpans>,
+}
+
+/// The result of analysing a program.
+pub struct Analysis {
+    pub program: Option<ir::Program>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Analyses parsed files: the user's (`files`) and the stdlib's (`stdlib`, by module name).
+pub fn analyze(source_name: &str, files: &[&File], stdlib: &[(&str, &File)]) -> Analysis {
+    let mut cx = Ctx::new();
+    for (name, _) in stdlib {
+        cx.modules.insert((*name).to_string(), ());
+    }
+    for (name, file) in stdlib {
+        cx.collect_file(file, Some(name));
+    }
+    for file in files {
+        cx.collect_file(file, None);
+    }
+    cx.run();
+    let has_errors = cx.diags.iter().any(Diagnostic::is_error);
+    let mut diagnostics = std::mem::take(&mut cx.diags);
+    crate::diagnostics::sort(&mut diagnostics);
+    diagnostics.dedup();
+    let program = if has_errors {
+        None
+    } else {
+        cx.into_program(source_name)
+    };
+    Analysis {
+        program,
+        diagnostics,
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new() -> Ctx<'a> {
+        Ctx {
+            diags: Vec::new(),
+            project: None,
+            names: IndexMap::new(),
+            registry_items: Vec::new(),
+            env_items: Vec::new(),
+            service_items: Vec::new(),
+            task_items: IndexMap::new(),
+            pipeline_items: Vec::new(),
+            deployment_items: Vec::new(),
+            secrets: IndexMap::new(),
+            used_secrets: HashSet::new(),
+            pins: IndexMap::new(),
+            images: IndexMap::new(),
+            modules: IndexMap::new(),
+            aliases: IndexMap::new(),
+            tasks: IndexMap::new(),
+            used_tasks: HashSet::new(),
+            current_module: None,
+            inputs: Vec::new(),
+            jobs: pipeline::JobTable::default(),
+            current_refs: Vec::new(),
+            edges: Vec::new(),
+            inline_tasks: HashSet::new(),
+            current_pipeline: String::new(),
+            param_taints: std::collections::HashMap::new(),
+            project_ir: ir::Project::default(),
+            routing: ir::Routing::default(),
+            registries: Vec::new(),
+            envs: Vec::new(),
+            services: Vec::new(),
+            task_defs: Vec::new(),
+            task_spans: Vec::new(),
+            pipelines: Vec::new(),
+            deployments: Vec::new(),
+            deploy_spans: Vec::new(),
+            pipeline_spans: Vec::new(),
+        }
+    }
+
+    fn run(&mut self) {
+        self.check_project();
+        self.check_registries();
+        self.check_environments();
+        self.check_services();
+        self.check_pipelines();
+        self.check_deployments();
+        self.cross_checks();
+        self.unused_warnings();
+    }
+
+    /// The names visible in expressions (for did-you-mean).
+    pub fn value_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.names.keys().cloned().collect();
+        v.extend(self.aliases.keys().cloned());
+        v.push("services".into());
+        v.push("event".into());
+        v
+    }
+
+    /// What a top-level name means, if anything.
+    pub fn global(&mut self, name: &str) -> Option<VK> {
+        if let Some(m) = &self.current_module {
+            let key = format!("{m}.{name}");
+            if self.tasks.contains_key(&key) {
+                return Some(VK::Task(key));
+            }
+        }
+        if let Some((g, _)) = self.names.get(name) {
+            return Some(match g {
+                Global::Service(i) => VK::Service(*i),
+                Global::Env(i) => VK::Env(*i),
+                Global::Registry(i) => VK::Registry(*i),
+                Global::Task(k) => VK::Task(k.clone()),
+            });
+        }
+        self.aliases.get(name).map(|m| VK::Module(m.clone()))
+    }
+
+    fn into_program(mut self, source_name: &str) -> Option<ir::Program> {
+        let mut promotion = petgraph::graph::DiGraph::new();
+        let nodes: Vec<_> = (0..self.envs.len())
+            .map(|i| promotion.add_node(i))
+            .collect();
+        for (to, e) in self.envs.iter().enumerate() {
+            for from in &e.promote_from {
+                promotion.add_edge(nodes[*from], nodes[to], ());
+            }
+        }
+        let secrets = self
+            .secrets
+            .iter()
+            .map(|(name, (_, description))| ir::SecretDecl {
+                name: name.clone(),
+                description: description.clone(),
+            })
+            .collect();
+        Some(ir::Program {
+            source_name: source_name.to_string(),
+            project: std::mem::take(&mut self.project_ir),
+            registries: self.registries,
+            services: self.services,
+            environments: self.envs,
+            promotion,
+            tasks: self.task_defs,
+            pipelines: self.pipelines,
+            deployments: self.deployments,
+            secrets,
+            routing: self.routing,
+        })
+    }
+
+    fn unused_warnings(&mut self) {
+        use crate::diagnostics::Code;
+        let unused_secrets: Vec<(String, Span)> = self
+            .secrets
+            .iter()
+            .filter(|(n, _)| !self.used_secrets.contains(*n))
+            .map(|(n, (s, _))| (n.clone(), *s))
+            .collect();
+        for (name, span) in unused_secrets {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::Unused,
+                    span,
+                    format!("the secret `{name}` is never used"),
+                )
+                .label("declared here")
+                .help("remove the declaration, or use it through `secrets.NAME`"),
+            );
+        }
+        let unused_tasks: Vec<(String, Span)> = self
+            .task_items
+            .iter()
+            .filter(|(k, it)| it.module.is_none() && !self.used_tasks.contains(*k))
+            .map(|(k, it)| (k.clone(), it.name_span))
+            .collect();
+        for (name, span) in unused_tasks {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::Unused,
+                    span,
+                    format!("the task `{name}` is never used"),
+                )
+                .label("declared here")
+                .help("call it from a job, or remove it"),
+            );
+        }
+    }
+}
+
+/// Sorted, deduplicated permission set (helper for tasks and jobs).
+pub fn perms(list: impl IntoIterator<Item = ir::Permission>) -> BTreeSet<ir::Permission> {
+    list.into_iter().collect()
+}

@@ -1,0 +1,929 @@
+//! Tasks: typed parameters and results, and one step list per backend.
+//!
+//! A task is lowered the first time a job calls it. Parameters of type `service` and
+//! `environment` are expanded into string parameters (`svc-path`, `env-namespace`...), so a
+//! Tekton Task stays reusable across services. Every string that reaches a step is checked for
+//! taint here: a secret never reaches a script, an output or a plain argument, and untrusted
+//! text reaches a script only through `env`.
+
+use super::collect::is_full_sha;
+use super::eval::Scope;
+use super::fields::Fields;
+use super::value::{Record, V, VK};
+use super::Ctx;
+use crate::ast::{Decl, Name, TypeArg, TypeExpr};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::ir::{self, ParamType, Ref, Taint, Template};
+use indexmap::IndexMap;
+use std::collections::HashMap;
+
+/// Fields a service-typed parameter expands into.
+pub const SERVICE_PARAM_FIELDS: &[&str] = &[
+    "name",
+    "path",
+    "image",
+    "version",
+    "dockerfile",
+    "port",
+    "repository",
+];
+/// Fields an environment-typed parameter expands into.
+pub const ENV_PARAM_FIELDS: &[&str] = &["name", "namespace"];
+
+/// The declared type of a task parameter, before expansion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PType {
+    Plain(ParamType),
+    Untrusted,
+    Service,
+    Environment,
+}
+
+/// A task's parameter list as callers see it.
+#[derive(Debug, Clone)]
+pub struct ParamSig {
+    pub name: String,
+    pub ty: PType,
+    pub has_default: bool,
+    pub span: Span,
+}
+
+/// What a task looks like from a call site.
+#[derive(Debug, Clone)]
+pub struct TaskSig {
+    pub params: Vec<ParamSig>,
+    pub results: Vec<String>,
+}
+
+const TASK_FIELDS: &[&str] = &["description", "permissions", "workspaces", "checkout"];
+const TASK_DECLS: &[&str] = &["param", "result", "cache", "github", "tekton", "step"];
+const JOB_AND_TASK_FIELDS: &[&str] = &[
+    "description",
+    "permissions",
+    "workspaces",
+    "checkout",
+    "needs",
+    "if",
+    "environment",
+    "runs_on",
+    "timeout",
+    "name",
+    "concurrency",
+    "matrix",
+];
+const STEP_FIELDS: &[&str] = &[
+    "name", "run", "uses", "command", "with", "env", "image", "shell", "workdir", "if", "writes",
+];
+
+impl<'a> Ctx<'a> {
+    /// The lowered task for `key`, lowering it on first use.
+    pub fn task_index(&mut self, key: &str) -> Option<usize> {
+        self.used_tasks.insert(key.to_string());
+        match self.tasks.get(key) {
+            Some(Some(i)) => return Some(*i),
+            Some(None) => {}
+            None => return None,
+        }
+        let item = self.task_items.get(key)?.clone();
+        let saved = std::mem::replace(&mut self.current_module, item.module.clone());
+        let def = self.lower_task(key, &item.name, item.decl, item.name_span, &item.scope);
+        self.current_module = saved;
+        self.task_defs.push(def);
+        self.task_spans.push(item.name_span);
+        let idx = self.task_defs.len() - 1;
+        self.tasks.insert(key.to_string(), Some(idx));
+        Some(idx)
+    }
+
+    /// The call signature of a task (params with their declared types, result names).
+    pub fn task_sig(&mut self, key: &str) -> Option<TaskSig> {
+        let item = self.task_items.get(key)?.clone();
+        let f = self.fields(
+            item.decl.body.as_ref(),
+            String::new(),
+            item.name_span,
+            TASK_FIELDS,
+            TASK_DECLS,
+        );
+        let mut diags = std::mem::take(&mut self.diags);
+        let mut sig = TaskSig {
+            params: Vec::new(),
+            results: Vec::new(),
+        };
+        for d in &f.decls {
+            let name = match &d.name {
+                Some(Name::Ident(i)) => i.name.clone(),
+                _ => continue,
+            };
+            match d.keyword.name.as_str() {
+                "param" => {
+                    let ty =
+                        d.ty.as_ref()
+                            .map_or(PType::Plain(ParamType::String), |t| self.param_type(t));
+                    sig.params.push(ParamSig {
+                        name,
+                        ty,
+                        has_default: d.value.is_some(),
+                        span: d.keyword.span,
+                    });
+                }
+                "result" => sig.results.push(name),
+                _ => {}
+            }
+        }
+        // Problems in the body are reported once, when the task is lowered.
+        std::mem::swap(&mut self.diags, &mut diags);
+        Some(sig)
+    }
+
+    pub fn param_type(&mut self, t: &TypeExpr) -> PType {
+        let choices = || -> Vec<String> {
+            t.args
+                .iter()
+                .filter_map(|a| {
+                    if let TypeArg::Str(s) = a {
+                        s.as_plain()
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
+        match t.name.name.as_str() {
+            "string" | "path" | "url" | "image" => PType::Plain(ParamType::String),
+            "bool" => PType::Plain(ParamType::Bool),
+            "int" => PType::Plain(ParamType::Int),
+            "secret" => PType::Plain(ParamType::Secret),
+            "untrusted" => PType::Untrusted,
+            "service" => PType::Service,
+            "environment" => PType::Environment,
+            "enum" if !t.args.is_empty() => PType::Plain(ParamType::Choice(choices())),
+            other => {
+                const TYPES: &[&str] = &[
+                    "string",
+                    "bool",
+                    "int",
+                    "secret",
+                    "untrusted",
+                    "service",
+                    "environment",
+                    "enum",
+                    "path",
+                    "url",
+                    "image",
+                ];
+                let d = Diagnostic::new(
+                    Code::UnknownName,
+                    t.name.span,
+                    format!("there is no type `{other}`"),
+                )
+                .label("unknown type")
+                .did_you_mean(other, TYPES.iter().copied());
+                self.diags.push(d);
+                PType::Plain(ParamType::String)
+            }
+        }
+    }
+
+    fn lower_task(
+        &mut self,
+        key: &str,
+        name: &str,
+        decl: &'a Decl,
+        span: Span,
+        outer: &Scope,
+    ) -> ir::TaskDef {
+        let f = if self.inline_tasks.contains(key) {
+            // A job's inline task: the job reader reports anything that fits neither.
+            let mut diags = std::mem::take(&mut self.diags);
+            let f = self.fields(
+                decl.body.as_ref(),
+                format!("job `{name}`"),
+                span,
+                JOB_AND_TASK_FIELDS,
+                super::pipeline::INLINE_JOB_DECLS,
+            );
+            std::mem::swap(&mut self.diags, &mut diags);
+            f
+        } else {
+            self.fields(
+                decl.body.as_ref(),
+                format!("task `{name}`"),
+                span,
+                TASK_FIELDS,
+                TASK_DECLS,
+            )
+        };
+        let tekton_name = key.replace(['.', '_'], "-");
+        self.k8s_name(&tekton_name, span, "a task");
+        let mut scope = outer.clone();
+        let mut params = Vec::new();
+        let mut taints = HashMap::new();
+        let mut results = Vec::new();
+        let mut caches = Vec::new();
+        for d in f.decls.clone() {
+            match d.keyword.name.as_str() {
+                "param" => self.task_param(d, &mut params, &mut scope, &mut taints),
+                "result" => {
+                    if let Some(Name::Ident(i)) = &d.name {
+                        let rf = self.fields(
+                            d.body.as_ref(),
+                            format!("result `{}`", i.name),
+                            i.span,
+                            &["description"],
+                            &[],
+                        );
+                        let description = self
+                            .get(&rf, "description", &scope)
+                            .and_then(|v| self.str_(&v))
+                            .unwrap_or_default();
+                        results.push(ir::ResultDef {
+                            name: i.name.clone(),
+                            description,
+                            step: String::new(),
+                        });
+                    }
+                }
+                "cache" => {
+                    let cf = self.fields(
+                        d.body.as_ref(),
+                        "a cache",
+                        d.keyword.span,
+                        &["path", "key"],
+                        &[],
+                    );
+                    let path = self
+                        .require(&cf, "path", &scope)
+                        .and_then(|v| self.str_(&v));
+                    let key_files = self
+                        .get(&cf, "key", &scope)
+                        .and_then(|v| self.str_(&v))
+                        .unwrap_or_default();
+                    if let Some(path) = path {
+                        caches.push(ir::Cache { path, key_files });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let description = self
+            .get(&f, "description", &scope)
+            .and_then(|v| self.str_(&v))
+            .unwrap_or_default();
+        let permissions = self
+            .get(&f, "permissions", &scope)
+            .map_or_else(Default::default, |v| self.permissions(&v));
+        let workspaces = self
+            .get(&f, "workspaces", &scope)
+            .map_or(Vec::new(), |v| self.strings_(&v));
+        let checkout = self
+            .get(&f, "checkout", &scope)
+            .and_then(|v| self.bool_(&v))
+            .unwrap_or(true);
+        let saved = std::mem::replace(&mut self.param_taints, taints);
+        let (github, tekton) = self.realisations(&f, &scope);
+        self.param_taints = saved;
+        if let Some(steps) = &github {
+            self.bind_results(&mut results, steps, span);
+        }
+        ir::TaskDef {
+            name: tekton_name,
+            description,
+            params,
+            results,
+            github,
+            tekton,
+            workspaces,
+            caches,
+            permissions,
+            checkout,
+        }
+    }
+
+    fn task_param(
+        &mut self,
+        d: &Decl,
+        params: &mut Vec<ir::ParamDef>,
+        scope: &mut Scope,
+        taints: &mut HashMap<String, Taint>,
+    ) {
+        let Some(Name::Ident(id)) = &d.name else {
+            self.diags.push(
+                Diagnostic::new(Code::MissingField, d.keyword.span, "a `param` needs a name")
+                    .label("name expected"),
+            );
+            return;
+        };
+        let ty =
+            d.ty.as_ref()
+                .map_or(PType::Plain(ParamType::String), |t| self.param_type(t));
+        let pf = self.fields(
+            d.body.as_ref(),
+            format!("param `{}`", id.name),
+            id.span,
+            &["description"],
+            &[],
+        );
+        let description = self
+            .get(&pf, "description", scope)
+            .and_then(|v| self.str_(&v))
+            .unwrap_or_default();
+        let default = d.value.as_ref().map(|e| self.eval(e, scope));
+        let span = id.span;
+        match ty {
+            PType::Service | PType::Environment => {
+                if let Some(v) = &default {
+                    let d = Diagnostic::new(
+                        Code::TypeMismatch,
+                        v.span,
+                        "service and environment parameters cannot have defaults",
+                    )
+                    .label("remove the default");
+                    self.diags.push(d);
+                }
+                let fields = if ty == PType::Service {
+                    SERVICE_PARAM_FIELDS
+                } else {
+                    ENV_PARAM_FIELDS
+                };
+                let mut rec = Record::new();
+                for field in fields {
+                    let pname = format!("{}-{field}", id.name);
+                    rec.insert(
+                        field.to_string(),
+                        (
+                            span,
+                            V::new(VK::Tmpl(Template::of_ref(Ref::Param(pname.clone()))), span),
+                        ),
+                    );
+                    params.push(ir::ParamDef {
+                        name: pname,
+                        ty: ParamType::String,
+                        default: None,
+                        description: description.clone(),
+                    });
+                }
+                scope.push(
+                    id.name.clone(),
+                    V::new(VK::Record(std::rc::Rc::new(rec)), span),
+                );
+            }
+            PType::Plain(pt) => {
+                let default = default.and_then(|v| self.param_default(&v, &pt));
+                let taint = if pt == ParamType::Secret {
+                    Taint::Secret
+                } else {
+                    Taint::Clean
+                };
+                taints.insert(id.name.clone(), taint);
+                scope.push(
+                    id.name.clone(),
+                    V::new(
+                        VK::Tmpl(Template::of_ref(Ref::Param(id.name.clone()))),
+                        span,
+                    ),
+                );
+                params.push(ir::ParamDef {
+                    name: id.name.clone(),
+                    ty: pt,
+                    default,
+                    description,
+                });
+            }
+            PType::Untrusted => {
+                let default = default.and_then(|v| self.to_template(&v));
+                taints.insert(id.name.clone(), Taint::Untrusted);
+                scope.push(
+                    id.name.clone(),
+                    V::new(
+                        VK::Tmpl(Template::of_ref(Ref::Param(id.name.clone()))),
+                        span,
+                    ),
+                );
+                params.push(ir::ParamDef {
+                    name: id.name.clone(),
+                    ty: ParamType::String,
+                    default,
+                    description,
+                });
+            }
+        }
+    }
+
+    fn param_default(&mut self, v: &V, pt: &ParamType) -> Option<Template> {
+        match (pt, &v.kind) {
+            (ParamType::Bool, VK::Bool(_)) | (ParamType::Int, VK::Int(_)) => self.to_template(v),
+            (ParamType::Bool, _) => self.bool_(v).map(|b| Template::lit(b.to_string())),
+            (ParamType::Int, _) => self.int_(v).map(|n| Template::lit(n.to_string())),
+            (ParamType::Choice(cs), VK::Str(s)) if !cs.contains(s) => {
+                self.not_a_choice(s, cs, v.span);
+                None
+            }
+            (ParamType::Secret, _) => {
+                self.mismatch(v, "no default (secret parameters are always passed)");
+                None
+            }
+            _ => self.to_template(v),
+        }
+    }
+
+    pub fn not_a_choice(&mut self, s: &str, choices: &[String], span: Span) {
+        let d = Diagnostic::new(
+            Code::InvalidValue,
+            span,
+            format!("`{s}` is not one of the allowed values"),
+        )
+        .label(format!("expected one of: {}", choices.join(", ")))
+        .did_you_mean(s, choices.iter().map(String::as_str));
+        self.diags.push(d);
+    }
+
+    /// GitHub token permissions from `{ contents = write, id-token = write }`.
+    pub fn permissions(&mut self, v: &V) -> std::collections::BTreeSet<ir::Permission> {
+        use ir::Permission::*;
+        let mut out = std::collections::BTreeSet::new();
+        let Some(rec) = self.record_(v) else {
+            return out;
+        };
+        const SCOPES: &[&str] = &[
+            "contents",
+            "id-token",
+            "packages",
+            "pull-requests",
+            "security-events",
+            "actions",
+            "checks",
+            "deployments",
+        ];
+        self.check_keys(&rec, "`permissions`", SCOPES);
+        for (k, (_, level)) in rec.iter() {
+            let Some(var) = self.variant_(level, "a permission level", &["read", "write"]) else {
+                continue;
+            };
+            let write = var.tag == "write";
+            let p = match (k.as_str(), write) {
+                ("contents", false) => ContentsRead,
+                ("contents", true) => ContentsWrite,
+                ("id-token", _) => IdTokenWrite,
+                ("packages", _) => PackagesWrite,
+                ("pull-requests", _) => PullRequestsWrite,
+                ("security-events", _) => SecurityEventsWrite,
+                ("actions", _) => ActionsRead,
+                ("checks", _) => ChecksWrite,
+                _ => DeploymentsWrite,
+            };
+            out.insert(p);
+        }
+        out
+    }
+
+    /// The GitHub and Tekton step lists: from `github { }` / `tekton { }` blocks, else from
+    /// the task's own `step`s.
+    fn realisations(
+        &mut self,
+        f: &Fields<'a>,
+        scope: &Scope,
+    ) -> (Option<Vec<ir::Step>>, Option<Vec<ir::Step>>) {
+        let mut github = None;
+        let mut tekton = None;
+        let mut neutral: Vec<&'a Decl> = Vec::new();
+        for d in f.decls.clone() {
+            match d.keyword.name.as_str() {
+                "github" | "tekton" => {
+                    let target = if d.keyword.name == "github" {
+                        ir::Target::Github
+                    } else {
+                        ir::Target::Tekton
+                    };
+                    let bf = self.fields(
+                        d.body.as_ref(),
+                        format!("the `{}` realisation", d.keyword.name),
+                        d.keyword.span,
+                        &[],
+                        &["step"],
+                    );
+                    let steps = self.steps(&bf.decls, scope, target);
+                    if target == ir::Target::Github {
+                        github = Some(steps)
+                    } else {
+                        tekton = Some(steps)
+                    }
+                }
+                "step" => neutral.push(d),
+                _ => {}
+            }
+        }
+        if !neutral.is_empty() {
+            if github.is_none() {
+                github = Some(self.steps(&neutral, scope, ir::Target::Github));
+            }
+            if tekton.is_none() {
+                tekton = Some(self.steps(&neutral, scope, ir::Target::Tekton));
+            }
+        }
+        (github, tekton)
+    }
+
+    /// Lowers `step` declarations for one target. A step whose value is a task call inlines
+    /// that task's steps for the same target.
+    pub fn steps(
+        &mut self,
+        decls: &[&'a Decl],
+        scope: &Scope,
+        target: ir::Target,
+    ) -> Vec<ir::Step> {
+        let mut out: Vec<ir::Step> = Vec::new();
+        for (i, d) in decls.iter().enumerate() {
+            if let Some(value) = &d.value {
+                let v = self.eval(value, scope);
+                out.extend(self.inline_call(&v, target));
+                continue;
+            }
+            if let Some(step) = self.step(d, i, scope, target) {
+                out.push(step);
+            }
+        }
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for s in &mut out {
+            let n = seen.entry(s.id.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                s.id = format!("{}-{}", s.id, n);
+            }
+        }
+        out
+    }
+
+    fn inline_call(&mut self, v: &V, target: ir::Target) -> Vec<ir::Step> {
+        let VK::Call(call) = &v.kind else {
+            if !matches!(v.kind, VK::Error) {
+                self.mismatch(v, "a task call");
+            }
+            return Vec::new();
+        };
+        let Some(idx) = self.task_index(&call.task) else {
+            return Vec::new();
+        };
+        let Some(args) = self.call_args(call, v.span) else {
+            return Vec::new();
+        };
+        let def = &self.task_defs[idx];
+        let steps = match target {
+            ir::Target::Github => def.github.clone(),
+            ir::Target::Tekton => def.tekton.clone(),
+        };
+        let Some(steps) = steps else {
+            let d = Diagnostic::new(
+                Code::Unsupported,
+                call.task_span,
+                format!(
+                    "task `{}` has no {} realisation",
+                    call.task,
+                    target.as_str()
+                ),
+            )
+            .label(format!("cannot run on {}", target.as_str()));
+            self.diags.push(d);
+            return Vec::new();
+        };
+        let defaults: IndexMap<String, Template> = def
+            .params
+            .iter()
+            .filter_map(|p| p.default.clone().map(|d| (p.name.clone(), d)))
+            .collect();
+        let mut sub = |r: &Ref| match r {
+            Ref::Param(p) => args.get(p).or(defaults.get(p)).cloned(),
+            _ => None,
+        };
+        steps.iter().map(|s| substitute_step(s, &mut sub)).collect()
+    }
+
+    fn step(
+        &mut self,
+        d: &'a Decl,
+        index: usize,
+        scope: &Scope,
+        target: ir::Target,
+    ) -> Option<ir::Step> {
+        let id = match &d.name {
+            Some(Name::Ident(i)) => i.name.clone(),
+            _ => format!("step-{}", index + 1),
+        };
+        let f = self.fields(
+            d.body.as_ref(),
+            format!("step `{id}`"),
+            d.keyword.span,
+            STEP_FIELDS,
+            &[],
+        );
+        let name = self
+            .get(&f, "name", scope)
+            .and_then(|v| self.str_(&v))
+            .unwrap_or_else(|| id.replace(['-', '_'], " "));
+        let mut env = IndexMap::new();
+        if let Some(v) = self.get(&f, "env", scope) {
+            if let Some(rec) = self.record_(&v) {
+                for (k, (_, val)) in rec.iter() {
+                    if let Some(t) = self.to_template(val) {
+                        env.insert(k.clone(), t);
+                    }
+                }
+            }
+        }
+        let condition = self.get(&f, "if", scope).and_then(|v| self.to_cond(&v));
+        let writes = self
+            .get(&f, "writes", scope)
+            .map_or(Vec::new(), |v| self.strings_(&v));
+        let kinds = ["run", "uses", "command"]
+            .iter()
+            .filter(|k| f.has(k))
+            .count();
+        if kinds > 1 {
+            let span = f
+                .key_span("uses")
+                .or(f.key_span("command"))
+                .unwrap_or(d.keyword.span);
+            self.diags.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    span,
+                    "a step has exactly one of `run`, `uses` and `command`",
+                )
+                .label("second action"),
+            );
+            return None;
+        }
+        let kind = if f.has("run") {
+            self.run_step(&f, scope, target)?
+        } else if f.has("uses") {
+            self.uses_step(&f, scope, target)?
+        } else if f.has("command") {
+            self.exec_step(&f, scope, target)?
+        } else {
+            self.missing(d.keyword.span, &format!("step `{id}`"), "run");
+            return None;
+        };
+        Some(ir::Step {
+            id: id.replace('_', "-"),
+            name,
+            kind,
+            env,
+            condition,
+            writes,
+        })
+    }
+
+    fn run_step(
+        &mut self,
+        f: &Fields<'a>,
+        scope: &Scope,
+        target: ir::Target,
+    ) -> Option<ir::StepKind> {
+        let v = self.get(f, "run", scope)?;
+        let script = self.to_template(&v)?;
+        self.check_script_taint(&script, v.span);
+        let image = match self.get(f, "image", scope) {
+            Some(iv) => Some(self.image_ref(&iv)?),
+            None if target == ir::Target::Tekton => Some(self.default_image()),
+            None => None,
+        };
+        let text = |cx: &mut Self, k: &str| cx.get(f, k, scope).and_then(|v| cx.str_(&v));
+        let workdir = self
+            .get(f, "workdir", scope)
+            .and_then(|v| self.to_template(&v));
+        Some(ir::StepKind::Run {
+            script,
+            image,
+            shell: text(self, "shell"),
+            workdir,
+        })
+    }
+
+    fn exec_step(
+        &mut self,
+        f: &Fields<'a>,
+        scope: &Scope,
+        target: ir::Target,
+    ) -> Option<ir::StepKind> {
+        let v = self.get(f, "command", scope)?;
+        if target == ir::Target::Github {
+            let d = Diagnostic::new(
+                Code::Unsupported,
+                v.span,
+                "github cannot run a command without a shell",
+            )
+            .label("`command` is Tekton-only")
+            .help("put this step inside a `tekton { }` block, and use `run` for GitHub");
+            self.diags.push(d);
+            return None;
+        }
+        let mut command = Vec::new();
+        for part in self.list_(&v) {
+            let t = self.to_template(&part)?;
+            self.check_script_taint(&t, part.span);
+            command.push(t);
+        }
+        let image = match self.get(f, "image", scope) {
+            Some(iv) => self.image_ref(&iv)?,
+            None => {
+                self.missing(f.span, &f.what.clone(), "image");
+                return None;
+            }
+        };
+        Some(ir::StepKind::Exec { image, command })
+    }
+
+    /// The strongest taint of a template, counting the current task's parameters.
+    pub fn taint_of(&self, t: &Template) -> Taint {
+        t.refs()
+            .map(|r| match r {
+                Ref::Param(p) => self.param_taints.get(p).copied().unwrap_or(Taint::Clean),
+                other => other.taint(),
+            })
+            .max()
+            .unwrap_or(Taint::Clean)
+    }
+
+    /// A script may hold neither secrets nor untrusted text.
+    pub fn check_script_taint(&mut self, script: &Template, span: Span) {
+        match self.taint_of(script) {
+            Taint::Secret => {
+                let d = Diagnostic::new(Code::SecretLeak, span, "a secret is interpolated into a script")
+                    .label("this script would contain the secret")
+                    .help("pass it as an environment variable: `env = { TOKEN = secrets.NAME }`, then use `$TOKEN`");
+                self.diags.push(d);
+            }
+            Taint::Untrusted => {
+                let d = Diagnostic::new(Code::UntrustedInScript, span, "untrusted text is interpolated into a script")
+                    .label("an outsider controls part of this script")
+                    .help("pass it as an environment variable: `env = { TITLE = event.pull_request.title }`, then use \"$TITLE\"");
+                self.diags.push(d);
+            }
+            Taint::Clean => {}
+        }
+    }
+
+    fn uses_step(
+        &mut self,
+        f: &Fields<'a>,
+        scope: &Scope,
+        target: ir::Target,
+    ) -> Option<ir::StepKind> {
+        let v = self.get(f, "uses", scope)?;
+        if target == ir::Target::Tekton {
+            let d = Diagnostic::new(Code::Unsupported, v.span, "tekton cannot run a GitHub action")
+                .label("`uses` is GitHub-only")
+                .help("put this step inside a `github { }` block and give the task a `tekton { }` realisation");
+            self.diags.push(d);
+            return None;
+        }
+        let text = self.str_(&v)?;
+        let action = self.action_ref(&text, v.span)?;
+        let mut with = IndexMap::new();
+        if let Some(wv) = self.get(f, "with", scope) {
+            if let Some(rec) = self.record_(&wv) {
+                for (k, (_, val)) in rec.iter() {
+                    if let Some(t) = self.to_template(val) {
+                        with.insert(k.clone(), t);
+                    }
+                }
+            }
+        }
+        Some(ir::StepKind::Uses { action, with })
+    }
+
+    /// Resolves `owner/repo[/path]` through the pin table, or accepts `owner/repo@<full sha>`.
+    pub fn action_ref(&mut self, text: &str, span: Span) -> Option<ir::ActionRef> {
+        if let Some((name, rev)) = text.split_once('@') {
+            if is_full_sha(rev) {
+                let version = self
+                    .pins
+                    .get(&name.to_ascii_lowercase())
+                    .filter(|p| p.sha == rev)
+                    .map_or_else(|| "pinned".to_string(), |p| p.version.clone());
+                return Some(ir::ActionRef {
+                    name: name.to_string(),
+                    sha: rev.to_string(),
+                    version,
+                });
+            }
+            let d = Diagnostic::new(Code::UnpinnedAction, span, format!("`{text}` is not pinned to a commit"))
+                .label("a tag or branch can be moved to other code")
+                .help(format!("pin it: `uses = \"{name}@<40-character sha>\"`, or add `pin \"{name}\" {{ sha = \"…\", version = \"{rev}\" }}`"));
+            self.diags.push(d);
+            return None;
+        }
+        match self.pins.get(&text.to_ascii_lowercase()) {
+            Some(p) => Some(ir::ActionRef {
+                name: text.to_string(),
+                sha: p.sha.clone(),
+                version: p.version.clone(),
+            }),
+            None => {
+                let pins: Vec<String> = self.pins.keys().cloned().collect();
+                let d = Diagnostic::new(
+                    Code::UnpinnedAction,
+                    span,
+                    format!("the action `{text}` has no pin"),
+                )
+                .label("no commit SHA is known for this action")
+                .did_you_mean(text, pins.iter().map(String::as_str));
+                let d = if d.help.is_none() {
+                    d.help(format!(
+                        "add `pin \"{text}\" {{ sha = \"…\", version = \"…\" }}`"
+                    ))
+                } else {
+                    d
+                };
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    /// A container image reference with a tag or digest (never `latest` or bare).
+    pub fn image_ref(&mut self, v: &V) -> Option<String> {
+        if let VK::PinnedImage(s) = &v.kind {
+            return Some(s.clone());
+        }
+        let s = self.str_(v)?;
+        let last = s.rsplit('/').next().unwrap_or(&s);
+        let pinned = s.contains("@sha256:")
+            || last
+                .split_once(':')
+                .is_some_and(|(_, tag)| tag != "latest" && !tag.is_empty());
+        if !pinned {
+            let d = Diagnostic::new(Code::UnpinnedAction, v.span, format!("the image `{s}` is not pinned to a version"))
+                .label("no version tag or digest")
+                .help("use a pinned image from `images.NAME`, or write a version tag (and ideally a digest)");
+            self.diags.push(d);
+            return None;
+        }
+        Some(s)
+    }
+
+    fn default_image(&self) -> String {
+        self.images.get("git").map_or_else(
+            || "docker.io/alpine/git:2.54.0".to_string(),
+            |i| i.reference.clone(),
+        )
+    }
+
+    fn bind_results(&mut self, results: &mut [ir::ResultDef], steps: &[ir::Step], span: Span) {
+        for r in results.iter_mut() {
+            match steps.iter().find(|s| s.writes.contains(&r.name)) {
+                Some(s) => r.step = s.id.clone(),
+                None => {
+                    let d = Diagnostic::new(
+                        Code::UnknownResult,
+                        span,
+                        format!("no GitHub step writes the result `{}`", r.name),
+                    )
+                    .label("declares a result nothing writes")
+                    .help("mark the step that writes it: `writes = [\"NAME\"]`");
+                    self.diags.push(d);
+                }
+            }
+        }
+    }
+}
+
+/// A step with every parameter replaced by the caller's argument.
+pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> ir::Step {
+    let kind = match &s.kind {
+        ir::StepKind::Run {
+            script,
+            image,
+            shell,
+            workdir,
+        } => ir::StepKind::Run {
+            script: script.substitute(f),
+            image: image.clone(),
+            shell: shell.clone(),
+            workdir: workdir.as_ref().map(|w| w.substitute(f)),
+        },
+        ir::StepKind::Exec { image, command } => ir::StepKind::Exec {
+            image: image.clone(),
+            command: command.iter().map(|c| c.substitute(f)).collect(),
+        },
+        ir::StepKind::Uses { action, with } => ir::StepKind::Uses {
+            action: action.clone(),
+            with: with
+                .iter()
+                .map(|(k, v)| (k.clone(), v.substitute(f)))
+                .collect(),
+        },
+    };
+    ir::Step {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        kind,
+        env: s
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.substitute(f)))
+            .collect(),
+        condition: s.condition.clone(),
+        writes: s.writes.clone(),
+    }
+}
