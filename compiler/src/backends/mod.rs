@@ -8,6 +8,12 @@
 //! Architecture invariant (checked by `tests/architecture.rs`): no file under `backends/`
 //! mentions the AST, the syntax module or pest.
 
+pub mod argocd;
+pub mod github;
+pub mod kustomize;
+pub mod rollouts;
+pub mod tekton;
+
 use crate::emit::OutputFile;
 use crate::ir::Program;
 
@@ -21,5 +27,11 @@ pub trait Backend {
 
 /// Every backend, in the order they run.
 pub fn all() -> Vec<Box<dyn Backend>> {
-    Vec::new()
+    vec![
+        Box::new(github::Github),
+        Box::new(tekton::Tekton),
+        Box::new(argocd::Argocd),
+        Box::new(kustomize::Kustomize),
+        Box::new(rollouts::Rollouts),
+    ]
 }
