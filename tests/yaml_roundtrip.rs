@@ -427,3 +427,23 @@ fn output_is_the_same_on_two_runs() {
     }
     assert_eq!(first.concat(), second);
 }
+
+#[test]
+fn comments_follow_their_scalar_and_vanish_from_json() {
+    use gitopsc::emit::{with_comment, DocBody};
+    let doc = serde_json::json!({"uses": with_comment("actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1")});
+    let text = yaml::to_string(&doc).unwrap();
+    assert_eq!(
+        text,
+        "uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n"
+    );
+    let back: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(
+        back["uses"],
+        "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"
+    );
+    assert_eq!(
+        doc.to_json()["uses"],
+        "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"
+    );
+}

@@ -30,7 +30,31 @@ impl<T: serde::Serialize + Debug + Send + Sync> DocBody for T {
         yaml::write(out, self)
     }
     fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        strip_comments(&mut v);
+        v
+    }
+}
+
+/// Separates a scalar from the comment the YAML writer puts after it.
+pub const COMMENT_SEP: char = '\u{0}';
+
+/// A string the YAML writer prints as `value # comment` (e.g. an action pinned to a SHA with its
+/// version beside it). In JSON views of a document the comment is dropped.
+pub fn with_comment(value: &str, comment: &str) -> String {
+    format!("{value}{COMMENT_SEP}{comment}")
+}
+
+fn strip_comments(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(i) = s.find(COMMENT_SEP) {
+                s.truncate(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_comments),
+        serde_json::Value::Object(map) => map.values_mut().for_each(strip_comments),
+        _ => {}
     }
 }
 
@@ -87,12 +111,20 @@ pub fn render(source_name: &str, files: &[OutputFile]) -> Result<Vec<RenderedFil
             if i > 0 {
                 text.push_str("---\n");
             }
-            doc.write_yaml(&mut text).map_err(|e| format!("{}: {e}", f.path))?;
+            doc.write_yaml(&mut text)
+                .map_err(|e| format!("{}: {e}", f.path))?;
         }
-        out.push(RenderedFile { repo: f.repo, path: f.path.clone(), text });
+        out.push(RenderedFile {
+            repo: f.repo,
+            path: f.path.clone(),
+            text,
+        });
     }
     out.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
-    if let Some(w) = out.windows(2).find(|w| w[0].repo == w[1].repo && w[0].path == w[1].path) {
+    if let Some(w) = out
+        .windows(2)
+        .find(|w| w[0].repo == w[1].repo && w[0].path == w[1].path)
+    {
         return Err(format!("two generated files share the path {}", w[0].path));
     }
     Ok(out)

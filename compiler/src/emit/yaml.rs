@@ -549,6 +549,9 @@ impl<'a> ValueSer<'a> {
     }
 
     fn string(self, s: &str) -> Result<(), YamlError> {
+        if let Some((value, comment)) = s.split_once(super::COMMENT_SEP) {
+            return self.commented(value, comment);
+        }
         match style_of(s, self.blocks) {
             Style::Literal => {
                 if self.after_key {
@@ -559,6 +562,20 @@ impl<'a> ValueSer<'a> {
             }
             style => self.scalar_with(|out| write_inline(out, s, style)),
         }
+    }
+
+    /// A one-line scalar followed by ` # comment` (see [`super::with_comment`]).
+    fn commented(self, value: &str, comment: &str) -> Result<(), YamlError> {
+        let style = match style_of(value, Blocks::Never) {
+            Style::Literal => Style::Double,
+            other => other,
+        };
+        let comment: String = comment.chars().filter(|c| !c.is_control()).collect();
+        self.scalar_with(|out| {
+            write_inline(out, value, style);
+            out.push_str(" # ");
+            out.push_str(comment.trim());
+        })
     }
 
     fn compound(self) -> Compound<'a> {

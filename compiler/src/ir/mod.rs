@@ -50,6 +50,9 @@ pub struct Program {
     pub secrets: Vec<SecretDecl>,
     /// Where each kind of output goes.
     pub routing: Routing,
+    /// Pinned container images by name (`git`, `kustomize`, `kubectl`...): full references with
+    /// tag and, where known, digest. Backends take tool images from here.
+    pub images: IndexMap<String, String>,
 }
 
 /// The repositories the program is about.

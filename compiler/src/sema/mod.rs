@@ -265,6 +265,11 @@ impl<'a> Ctx<'a> {
             deployments: self.deployments,
             secrets,
             routing: self.routing,
+            images: self
+                .images
+                .iter()
+                .map(|(k, v)| (k.clone(), v.reference.clone()))
+                .collect(),
         })
     }
 
