@@ -36,8 +36,9 @@ impl<T: serde::Serialize + Debug + Send + Sync> DocBody for T {
     }
 }
 
-/// Separates a scalar from the comment the YAML writer puts after it.
-pub const COMMENT_SEP: char = '\u{0}';
+/// Separates a scalar from the comment the YAML writer puts after it. Program text cannot hold
+/// a NUL character, so no user string contains it.
+pub const COMMENT_SEP: &str = "\u{0}#gitopsc-comment\u{0}";
 
 /// A string the YAML writer prints as `value # comment` (e.g. an action pinned to a SHA with its
 /// version beside it). In JSON views of a document the comment is dropped.
