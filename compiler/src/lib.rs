@@ -15,6 +15,7 @@ pub mod ir;
 pub mod sema;
 pub mod stdlib;
 pub mod syntax;
+pub mod validate;
 
 use diagnostics::{Diagnostic, SourceMap};
 

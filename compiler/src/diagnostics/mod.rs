@@ -6,9 +6,11 @@
 //! never reused, and every code has a page in `book/src/errors/` (checked by a test).
 
 mod codes;
+mod pages;
 mod render;
 
 pub use codes::{Code, ALL_CODES};
+pub use pages::page;
 pub use render::{render, MessageFormat};
 
 use std::sync::Arc;

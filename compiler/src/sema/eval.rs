@@ -179,6 +179,11 @@ impl Ctx<'_> {
             VK::Env(i) => t.push_lit(&self.envs[*i].name.clone()),
             VK::Image(s) | VK::PinnedImage(s) => t.push_lit(s),
             VK::Secret(name) => t.push_ref(Ref::Secret(name.clone())),
+            VK::Event(path) if !path.is_empty() => t.push_ref(Ref::Event(path.clone())),
+            VK::RegImage(r, repo) => {
+                let image = self.registries[*r].image(repo);
+                t.push_lit(&image);
+            }
             VK::Error => return false,
             VK::Sym(name) => {
                 self.unknown_name(name, v.span);
@@ -514,7 +519,7 @@ impl Ctx<'_> {
         Ok(VK::Error)
     }
 
-    fn call(&mut self, f: V, args: Vec<(Option<(String, Span)>, V)>, span: Span) -> V {
+    pub(super) fn call(&mut self, f: V, args: Vec<(Option<(String, Span)>, V)>, span: Span) -> V {
         match &f.kind {
             VK::Error => V::error(span),
             VK::Sym(s) => {
@@ -715,6 +720,7 @@ impl Ctx<'_> {
                 }
             }
             VK::Image(s) | VK::PinnedImage(s) => Some(Template::lit(s.clone())),
+            VK::RegImage(r, repo) => Some(Template::lit(self.registries[*r].image(repo))),
             VK::Secret(name) => Some(Template::of_ref(Ref::Secret(name.clone()))),
             VK::Event(path) => Some(Template::of_ref(Ref::Event(path.clone()))),
             VK::Error => None,

@@ -273,8 +273,12 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Unused declarations; skipped when there are errors, which often hide the use.
     fn unused_warnings(&mut self) {
         use crate::diagnostics::Code;
+        if self.diags.iter().any(Diagnostic::is_error) {
+            return;
+        }
         let unused_secrets: Vec<(String, Span)> = self
             .secrets
             .iter()

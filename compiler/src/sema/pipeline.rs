@@ -579,21 +579,25 @@ impl<'a> Ctx<'a> {
     ) -> Option<Vec<ir::Job>> {
         let implicit = self.jobs.jobs.len() > srcs.len();
         // Task keys and results, so references can be checked before the referenced job is lowered.
-        let mut calls: Vec<Option<(V, String)>> = Vec::new();
+        // `None`: a job with inline steps; `Some(None)`: a call that did not resolve.
+        let mut keys: Vec<Option<Option<String>>> = Vec::new();
         for (i, src) in srcs.iter().enumerate() {
-            let scope = self.job_scope(&src.scope, self.jobs.jobs[i].service);
-            let call = src.decl.value.as_ref().map(|e| self.eval_callee(e, &scope));
-            let results = match &call {
-                Some(Some((_, key))) => self.task_sig(key).map_or(Vec::new(), |s| s.results),
+            let key = src
+                .decl
+                .value
+                .as_ref()
+                .map(|e| self.callee_key(e, &src.scope));
+            let results = match &key {
+                Some(Some(k)) => self.task_sig(k).map_or(Vec::new(), |s| s.results),
                 _ => self.inline_results(src.decl),
             };
             self.jobs.jobs[i].results = results;
-            calls.push(call.flatten());
+            keys.push(key);
         }
         let mut jobs = Vec::new();
         for (i, src) in srcs.iter().enumerate() {
             spans.jobs.push(self.jobs.jobs[i].span);
-            match self.lower_job(i, src, calls[i].take(), targets, runs_on) {
+            match self.lower_job(i, src, keys[i].clone(), targets, runs_on) {
                 Some(job) => jobs.push(job),
                 None => jobs.push(self.placeholder_job(i)),
             }
@@ -649,29 +653,37 @@ impl<'a> Ctx<'a> {
         scope
     }
 
-    /// The task a job's value calls, evaluated without its arguments.
-    fn eval_callee(&mut self, e: &crate::ast::Expr, scope: &Scope) -> Option<(V, String)> {
-        let v = self.eval(e, scope);
+    /// The task a job's value calls. Job names do not shadow tasks here, so `job build =
+    /// build()` calls the task `build`.
+    fn callee_key(&mut self, e: &crate::ast::Expr, base: &Scope) -> Option<String> {
+        let f = match &e.kind {
+            crate::ast::ExprKind::Call(f, _) => f,
+            _ => e,
+        };
+        let v = self.eval(f, base);
         match &v.kind {
-            VK::Call(c) => {
-                let key = c.task.clone();
-                Some((v, key))
-            }
-            VK::Task(k) => {
-                let key = k.clone();
-                let call = super::value::CallV {
-                    task: key.clone(),
-                    task_span: v.span,
-                    args: Vec::new(),
-                };
-                Some((V::new(VK::Call(std::rc::Rc::new(call)), v.span), key))
-            }
+            VK::Task(k) => Some(k.clone()),
             VK::Error => None,
             _ => {
                 self.mismatch(&v, "a task call");
                 None
             }
         }
+    }
+
+    /// Evaluates a job's call: the callee without job names in scope, the arguments with them.
+    fn eval_job_call(&mut self, e: &crate::ast::Expr, base: &Scope, scope: &Scope) -> V {
+        let (f, args) = match &e.kind {
+            crate::ast::ExprKind::Call(f, args) => (f.as_ref(), args.as_slice()),
+            _ => (e, &[][..]),
+        };
+        let fv = self.eval(f, base);
+        let mut vals = Vec::new();
+        for a in args {
+            let v = self.eval(&a.value, scope);
+            vals.push((a.name.as_ref().map(|n| (n.name.clone(), n.span)), v));
+        }
+        self.call(fv, vals, e.span)
     }
 
     fn inline_results(&mut self, d: &Decl) -> Vec<String> {
@@ -768,7 +780,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         i: usize,
         src: &JobSrc<'a>,
-        call: Option<(V, String)>,
+        key: Option<Option<String>>,
         targets: &[Target],
         runs_on: &str,
     ) -> Option<ir::Job> {
@@ -777,7 +789,7 @@ impl<'a> Ctx<'a> {
         let mut scope = self.job_scope(&src.scope, info.service);
         self.current_refs.clear();
         let what = format!("job `{}`", info.base);
-        let keywords: &[&str] = if call.is_some() {
+        let keywords: &[&str] = if key.is_some() {
             &["container", "matrix"]
         } else {
             INLINE_JOB_DECLS
@@ -814,13 +826,15 @@ impl<'a> Ctx<'a> {
                 self.unsupported(info.span, Target::Tekton, "matrix include/exclude rows");
             }
         }
-        let (task, bound) = match call {
-            Some((v, key)) => {
+        let (task, bound) = match (key, &src.decl.value) {
+            (Some(key), Some(e)) => {
+                let key = key?;
+                let v = self.eval_job_call(e, &src.scope, &scope);
                 let VK::Call(c) = &v.kind else { return None };
                 let bound = self.bind_call(c, v.span)?;
                 (self.task_index(&key)?, bound)
             }
-            None => (
+            _ => (
                 self.inline_task(&info, src.decl, &scope)?,
                 Default::default(),
             ),
