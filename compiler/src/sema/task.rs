@@ -681,7 +681,10 @@ impl<'a> Ctx<'a> {
     ) -> Option<ir::StepKind> {
         let v = self.get(f, "run", scope)?;
         let script = self.to_template(&v)?;
-        self.check_script_taint(&script, v.span);
+        let span = f
+            .expr("run")
+            .map_or(v.span, |e| self.tainted_part(e, scope));
+        self.check_script_taint(&script, span);
         let image = match self.get(f, "image", scope) {
             Some(iv) => Some(self.image_ref(&iv)?),
             None if target == ir::Target::Tekton => Some(self.default_image()),
@@ -745,6 +748,29 @@ impl<'a> Ctx<'a> {
     }
 
     /// A script may hold neither secrets nor untrusted text.
+    /// The span of the first interpolation in a string literal that carries taint (so the
+    /// label points at `${secrets.X}` rather than the whole script); the whole expression
+    /// otherwise.
+    fn tainted_part(&mut self, e: &crate::ast::Expr, scope: &Scope) -> Span {
+        let crate::ast::ExprKind::Str(lit) = &e.kind else {
+            return e.span;
+        };
+        let saved = std::mem::take(&mut self.diags);
+        let mut found = e.span;
+        for part in &lit.parts {
+            if let crate::ast::StrPart::Interp(x) = part {
+                let v = self.eval(x, scope);
+                let mut t = Template::default();
+                if self.interpolate(&v, &mut t) && self.taint_of(&t) != Taint::Clean {
+                    found = x.span;
+                    break;
+                }
+            }
+        }
+        self.diags = saved;
+        found
+    }
+
     pub fn check_script_taint(&mut self, script: &Template, span: Span) {
         match self.taint_of(script) {
             Taint::Secret => {

@@ -7,7 +7,13 @@ use pest::iterators::{Pair, Pairs};
 
 pub(super) struct Lowerer {
     pub file: FileId,
+    /// Depth of the expression tree being built (nesting plus operator chains).
+    pub depth: usize,
 }
+
+/// Deepest expression tree accepted; every later stage recurses over expressions, so bounding
+/// the tree here bounds their stack use too.
+pub const MAX_EXPR_DEPTH: usize = 512;
 
 type R<T> = Result<T, Diagnostic>;
 
@@ -180,8 +186,31 @@ impl Lowerer {
         p.into_inner().map(|q| self.ident(&q)).collect()
     }
 
+    /// Adds `extra` levels to the expression depth, failing past [`MAX_EXPR_DEPTH`].
+    fn deeper(&mut self, extra: usize, span: Span) -> R<()> {
+        self.depth += extra;
+        if self.depth > MAX_EXPR_DEPTH {
+            return Err(Diagnostic::new(
+                Code::TooDeep,
+                span,
+                format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+            )
+            .label("too deep")
+            .help("split it into smaller expressions or named declarations"));
+        }
+        Ok(())
+    }
+
     fn expr(&mut self, p: Pair<Rule>) -> R<Expr> {
         let span = self.span(&p);
+        let level = usize::from(p.as_rule() == Rule::expr);
+        self.deeper(level, span)?;
+        let e = self.expr_inner(p, span);
+        self.depth -= level;
+        e
+    }
+
+    fn expr_inner(&mut self, p: Pair<Rule>, span: Span) -> R<Expr> {
         match p.as_rule() {
             Rule::expr => {
                 let q = p
@@ -193,6 +222,9 @@ impl Lowerer {
             }
             Rule::or_expr | Rule::and_expr | Rule::cmp_expr => self.binary(p),
             Rule::unary => {
+                let count = p.clone().into_inner().count().saturating_sub(1);
+                self.deeper(count, span)?;
+                self.depth -= count;
                 let mut nots = Vec::new();
                 let mut operand = None;
                 for q in p.clone().into_inner() {
@@ -216,6 +248,15 @@ impl Lowerer {
     }
 
     fn binary(&mut self, p: Pair<Rule>) -> R<Expr> {
+        let operands = p.clone().into_inner().count().div_ceil(2);
+        let span = self.span(&p);
+        self.deeper(operands, span)?;
+        let e = self.binary_chain(p);
+        self.depth -= operands;
+        e
+    }
+
+    fn binary_chain(&mut self, p: Pair<Rule>) -> R<Expr> {
         let mut inner = p.clone().into_inner();
         let first = inner
             .next()
@@ -241,6 +282,15 @@ impl Lowerer {
     }
 
     fn postfix(&mut self, p: Pair<Rule>) -> R<Expr> {
+        let ops = p.clone().into_inner().count();
+        let span = self.span(&p);
+        self.deeper(ops, span)?;
+        let e = self.postfix_chain(p);
+        self.depth -= ops;
+        e
+    }
+
+    fn postfix_chain(&mut self, p: Pair<Rule>) -> R<Expr> {
         let mut inner = p.clone().into_inner();
         let first = inner
             .next()

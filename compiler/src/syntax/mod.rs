@@ -40,7 +40,7 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
     let root = pairs
         .next()
         .ok_or_else(|| Diagnostic::internal(Span::new(file, 0, 0), "empty parse"))?;
-    let mut lowerer = lower::Lowerer { file };
+    let mut lowerer = lower::Lowerer { file, depth: 0 };
     let stmts = lowerer.stmts(root.into_inner())?;
     Ok(ast::File {
         stmts,
@@ -76,6 +76,33 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         ErrorVariant::CustomError { message } => message.clone(),
         _ => format!("unexpected {found}"),
     };
+    let in_string = matches!(&e.variant, ErrorVariant::ParsingError { positives, .. }
+        if positives.iter().any(|r| matches!(r, Rule::interp | Rule::escape | Rule::dq_text)));
+    if in_string && found == "the end of the line" {
+        let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let open = text[line_start..pos]
+            .rfind('"')
+            .map_or(pos, |i| line_start + i);
+        return Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, open, open + 1),
+            "this string is not closed before the end of the line",
+        )
+        .label("the string starts here")
+        .help("close it with `\"`, or use `\"\"\"` for text over several lines");
+    }
+    if pos == text.len() {
+        if let Some(at) = trivia::unclosed_bracket(text) {
+            let c = &text[at..at + 1];
+            return Diagnostic::new(
+                Code::Syntax,
+                Span::new(file, at, at + 1),
+                format!("this `{c}` is never closed"),
+            )
+            .label("opened here")
+            .help("the file ends before the matching bracket");
+        }
+    }
     let mut d = Diagnostic::new(Code::Syntax, span, message).label("here");
     if text[..pos].matches("\"\"\"").count() % 2 == 1 {
         d = d.help("a `\"\"\"` string is still open above");
