@@ -144,11 +144,6 @@ impl Ctx<'_> {
                 visit(&c.group);
             }
         }
-        for (j, job) in pipe.jobs.iter().enumerate() {
-            if let Some(Cond::Changed { .. }) = &job.condition {
-                let _ = j;
-            }
-        }
         // Change detection results are read through conditions.
         let mut changed: Vec<(usize, String)> = Vec::new();
         for job in &pipe.jobs {
@@ -161,9 +156,7 @@ impl Ctx<'_> {
         reads.dedup();
         for (job, name) in reads {
             if let Some(j) = self.pipelines[p].jobs.get_mut(job) {
-                if !j.outputs.contains(&name) {
-                    j.outputs.push(name);
-                }
+                j.outputs.push(name);
             }
         }
     }

@@ -18,6 +18,10 @@ pub struct JobTable {
     /// Declaration name to the indices of its instances.
     pub decls: IndexMap<String, Vec<usize>>,
     pub jobs: Vec<JobInfo>,
+    /// (declaration name, service) to the instance, for constant-time lookups.
+    pub by_key: std::collections::HashMap<(String, Option<usize>), usize>,
+    /// Instance ids in use.
+    pub ids: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -520,30 +524,18 @@ impl<'a> Ctx<'a> {
             Some(s) => format!("{}-{}", id.name, self.services[s].name),
             None => id.name.clone(),
         };
-        let existing = self.jobs.decls.get(&id.name).cloned().unwrap_or_default();
-        if existing
-            .iter()
-            .any(|&j| self.jobs.jobs[j].service == service)
-        {
-            let first = self.jobs.jobs[existing[0]].span;
-            let d = Diagnostic::new(
-                Code::Duplicate,
-                id.span,
-                format!("job `{}` is declared twice", id.name),
-            )
-            .label("declared again here")
-            .secondary(first, "first declared here");
+        if let Some(&first) = self.jobs.by_key.get(&(id.name.clone(), service)) {
+            let first = self.jobs.jobs[first].span;
+            let d = Diagnostic::new(Code::Duplicate, id.span, format!("job `{}` is declared twice", id.name))
+                .label("declared again here")
+                .secondary(first, "first declared here");
             self.diags.push(d);
             return;
         }
-        if let Some(other) = self.jobs.jobs.iter().find(|j| j.id == instance) {
-            let d = Diagnostic::new(
-                Code::Duplicate,
-                id.span,
-                format!("two jobs are both named `{instance}`"),
-            )
-            .label("this job's id")
-            .secondary(other.span, "the other job");
+        if let Some(&other) = self.jobs.ids.get(&instance) {
+            let d = Diagnostic::new(Code::Duplicate, id.span, format!("two jobs are both named `{instance}`"))
+                .label("this job's id")
+                .secondary(self.jobs.jobs[other].span, "the other job");
             self.diags.push(d);
             return;
         }
@@ -557,6 +549,8 @@ impl<'a> Ctx<'a> {
         };
         self.jobs.jobs.push(info);
         let idx = self.jobs.jobs.len() - 1;
+        self.jobs.by_key.insert((id.name.clone(), service), idx);
+        self.jobs.ids.insert(self.jobs.jobs[idx].id.clone(), idx);
         self.jobs
             .decls
             .entry(id.name.clone())
@@ -639,8 +633,7 @@ impl<'a> Ctx<'a> {
     pub fn job_scope(&self, base: &Scope, service: Option<usize>) -> Scope {
         let mut scope = base.clone();
         for (name, idxs) in &self.jobs.decls {
-            let same =
-                service.and_then(|s| idxs.iter().find(|&&j| self.jobs.jobs[j].service == Some(s)));
+            let same = service.and_then(|_| self.jobs.by_key.get(&(name.clone(), service)));
             let sel = match same {
                 Some(_) => JobSel::One(name.clone(), service),
                 None if idxs.len() == 1 => {
@@ -708,13 +701,9 @@ impl<'a> Ctx<'a> {
             JobSel::One(n, s) => (n, *s),
             JobSel::All(n) => (n, None),
         };
-        let idxs = self.jobs.decls.get(name)?.clone();
+        let idxs = self.jobs.decls.get(name)?;
         let found = match sel {
-            JobSel::One(..) => idxs
-                .iter()
-                .copied()
-                .find(|&j| self.jobs.jobs[j].service == service)
-                .or(idxs.first().copied()),
+            JobSel::One(..) => self.jobs.by_key.get(&(name.clone(), service)).copied().or(idxs.first().copied()),
             JobSel::All(_) if idxs.len() == 1 => Some(idxs[0]),
             JobSel::All(_) => None,
         };
