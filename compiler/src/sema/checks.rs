@@ -15,6 +15,7 @@ impl Ctx<'_> {
                 self.check_gate(p, j);
                 self.check_image(p, j);
                 self.check_reachable(p, j);
+                self.check_tekton_condition(p, j);
             }
         }
     }
@@ -124,6 +125,22 @@ impl Ctx<'_> {
         }
     }
 
+    /// Tekton `when` expressions test values (`in`/`notin`), all of which must hold; job
+    /// statuses exist only for `finally` tasks.
+    fn check_tekton_condition(&mut self, p: usize, j: usize) {
+        if !self.pipelines[p].targets(Target::Tekton) {
+            return;
+        }
+        let job = &self.pipelines[p].jobs[j];
+        let Some(c) = job.condition.as_ref().and_then(Cond::simplify) else {
+            return;
+        };
+        if let Err(what) = tekton_expressible(&c, job.finally, true) {
+            let span = self.job_span(p, j);
+            self.unsupported(span, Target::Tekton, what);
+        }
+    }
+
     /// Marks every result another job reads as an output of the producing job.
     fn compute_outputs(&mut self, p: usize) {
         let mut reads: Vec<(usize, String)> = Vec::new();
@@ -182,5 +199,23 @@ fn changed_refs(c: &Cond, services: &[crate::ir::Service], out: &mut Vec<(usize,
         Cond::Not(inner) => changed_refs(inner, services, out),
         Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| changed_refs(c, services, out)),
         _ => {}
+    }
+}
+
+/// Whether Tekton can express a condition as `when` expressions (`top`: not under `&&`).
+fn tekton_expressible(c: &Cond, finally: bool, top: bool) -> Result<(), &'static str> {
+    match c {
+        Cond::Eq(..) | Cond::Ne(..) | Cond::Truthy(_) | Cond::Changed { .. } | Cond::Success => Ok(()),
+        Cond::Not(inner) => match inner.as_ref() {
+            Cond::Eq(..) | Cond::Ne(..) | Cond::Truthy(_) | Cond::Changed { .. } => Ok(()),
+            _ => Err("this negated condition (`when` can negate only a comparison)"),
+        },
+        Cond::And(cs) => cs.iter().try_for_each(|c| tekton_expressible(c, finally, false)),
+        Cond::Or(_) => Err("`||` in a condition (`when` expressions must all hold)"),
+        Cond::Always | Cond::Failure | Cond::JobStatus { .. } if finally && top => Ok(()),
+        Cond::JobStatus { .. } if finally => Ok(()),
+        Cond::Always | Cond::Failure | Cond::JobStatus { .. } => {
+            Err("a condition on other jobs' outcome outside `finally` (only finally tasks see statuses)")
+        }
     }
 }

@@ -526,16 +526,24 @@ impl<'a> Ctx<'a> {
         };
         if let Some(&first) = self.jobs.by_key.get(&(id.name.clone(), service)) {
             let first = self.jobs.jobs[first].span;
-            let d = Diagnostic::new(Code::Duplicate, id.span, format!("job `{}` is declared twice", id.name))
-                .label("declared again here")
-                .secondary(first, "first declared here");
+            let d = Diagnostic::new(
+                Code::Duplicate,
+                id.span,
+                format!("job `{}` is declared twice", id.name),
+            )
+            .label("declared again here")
+            .secondary(first, "first declared here");
             self.diags.push(d);
             return;
         }
         if let Some(&other) = self.jobs.ids.get(&instance) {
-            let d = Diagnostic::new(Code::Duplicate, id.span, format!("two jobs are both named `{instance}`"))
-                .label("this job's id")
-                .secondary(self.jobs.jobs[other].span, "the other job");
+            let d = Diagnostic::new(
+                Code::Duplicate,
+                id.span,
+                format!("two jobs are both named `{instance}`"),
+            )
+            .label("this job's id")
+            .secondary(self.jobs.jobs[other].span, "the other job");
             self.diags.push(d);
             return;
         }
@@ -703,7 +711,12 @@ impl<'a> Ctx<'a> {
         };
         let idxs = self.jobs.decls.get(name)?;
         let found = match sel {
-            JobSel::One(..) => self.jobs.by_key.get(&(name.clone(), service)).copied().or(idxs.first().copied()),
+            JobSel::One(..) => self
+                .jobs
+                .by_key
+                .get(&(name.clone(), service))
+                .copied()
+                .or(idxs.first().copied()),
             JobSel::All(_) if idxs.len() == 1 => Some(idxs[0]),
             JobSel::All(_) => None,
         };

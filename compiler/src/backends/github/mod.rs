@@ -1,10 +1,29 @@
-//! The github backend.
+//! The GitHub Actions backend: one workflow file per pipeline that targets GitHub.
+//!
+//! It reads only the IR and builds the typed model of [`model`]; `emit` writes the YAML.
+//! Invariants kept across its modules: the workflow grants no token permission at its top
+//! level (each job names its own), every run has a concurrency group, every action is pinned
+//! to a commit, and no script contains a `${{ }}` expression (references reach scripts only
+//! through environment variables, see [`script`]). Output depends only on the IR.
+//!
+//! Layout: [`triggers`] builds `on:`, [`jobs`] the jobs, [`steps`] their steps, [`expr`] spells
+//! references and conditions as GitHub expressions, [`script`] routes references into scripts.
+
+pub mod expr;
+pub mod jobs;
+pub mod model;
+pub mod script;
+pub mod steps;
+pub mod triggers;
 
 use crate::backends::Backend;
-use crate::emit::OutputFile;
-use crate::ir::Program;
+use crate::emit::{OutputFile, Repo};
+use crate::ir::{
+    Input, Job, JobId, ParamType, Pipeline, Program, ServiceId, Target, TaskDef, Trigger,
+};
+use indexmap::IndexMap;
 
-/// Generates github documents.
+/// Generates GitHub Actions workflows.
 pub struct Github;
 
 impl Backend for Github {
@@ -12,7 +31,126 @@ impl Backend for Github {
         "github"
     }
 
-    fn emit(&self, _program: &Program) -> Vec<OutputFile> {
-        Vec::new()
+    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+        program
+            .pipelines
+            .iter()
+            .filter(|p| p.targets(Target::Github))
+            .map(|p| {
+                let ctx = Ctx {
+                    program,
+                    pipeline: p,
+                    short_sha_step: false,
+                };
+                OutputFile::new(Repo::App, workflow_path(program, p)).doc(workflow(&ctx))
+            })
+            .collect()
     }
+}
+
+/// What every part of the backend reads: the program and the pipeline being compiled.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub program: &'a Program,
+    pub pipeline: &'a Pipeline,
+    /// Text is rendered inside a job with the short-SHA step ([`steps::SHORT_SHA_STEP`]), so
+    /// `git.short_sha` can be read from it instead of falling back to the full SHA.
+    pub short_sha_step: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// The GitHub id of a job of the pipeline.
+    pub fn job_id(&self, j: JobId) -> &'a str {
+        self.pipeline
+            .jobs
+            .get(j)
+            .map_or("unknown-job", |job| job.id.as_str())
+    }
+
+    pub fn service_name(&self, s: ServiceId) -> &'a str {
+        self.program
+            .services
+            .get(s)
+            .map_or("unknown-service", |svc| svc.name.as_str())
+    }
+
+    /// The task a job runs.
+    pub fn task(&self, job: &Job) -> Option<&'a TaskDef> {
+        self.program.tasks.get(job.task)
+    }
+
+    /// The declared type of a pipeline input.
+    pub fn input_type(&self, name: &str) -> Option<&'a ParamType> {
+        self.pipeline
+            .inputs
+            .iter()
+            .find(|i: &&Input| i.name == name)
+            .map(|i| &i.ty)
+    }
+}
+
+/// `<routing.github>/<pipeline>.yml`.
+fn workflow_path(program: &Program, p: &Pipeline) -> String {
+    let dir = program.routing.github.trim_end_matches('/');
+    if dir.is_empty() {
+        format!("{}.yml", p.name)
+    } else {
+        format!("{dir}/{}.yml", p.name)
+    }
+}
+
+/// The whole workflow of one pipeline.
+pub fn workflow(ctx: &Ctx) -> model::Workflow {
+    let p = ctx.pipeline;
+    let plan = jobs::Plan::new(ctx, publishes(p), has_pull_requests(p));
+    let jobs: IndexMap<String, model::Job> = (0..p.jobs.len())
+        .filter_map(|j| Some((ctx.job_id(j).to_string(), jobs::job(ctx, &plan, j)?)))
+        .collect();
+    model::Workflow {
+        name: p.display.clone(),
+        on: triggers::on(p),
+        permissions: IndexMap::new(),
+        concurrency: concurrency(ctx),
+        jobs,
+    }
+}
+
+/// The pipeline's group, else one run at a time per workflow and ref: pull-request runs
+/// replace older runs of the same pull request, other runs queue (a deploy is never cut off).
+/// The group is named after the pipeline rather than `github.workflow`, which a reusable
+/// workflow shares with its caller (the two would wait for each other).
+fn concurrency(ctx: &Ctx) -> model::Concurrency {
+    match &ctx.pipeline.concurrency {
+        Some(c) => model::Concurrency {
+            group: expr::inline(ctx, &c.group),
+            cancel_in_progress: model::Scalar::Bool(c.cancel_in_progress),
+        },
+        None => model::Concurrency {
+            group: format!("{}-${{{{ github.ref }}}}", ctx.pipeline.name),
+            cancel_in_progress: if has_pull_requests(ctx.pipeline) {
+                model::Scalar::Str("${{ github.event_name == 'pull_request' }}".into())
+            } else {
+                model::Scalar::Bool(false)
+            },
+        },
+    }
+}
+
+/// Whether the workflow runs on events used to publish releases: tags, or pushes to branches
+/// named like release branches.
+fn publishes(p: &Pipeline) -> bool {
+    p.triggers.iter().any(|t| match t {
+        Trigger::Tag { .. } | Trigger::Release => true,
+        Trigger::Push(f) => f
+            .branches
+            .iter()
+            .any(|b| b.to_ascii_lowercase().contains("release")),
+        _ => false,
+    })
+}
+
+fn has_pull_requests(p: &Pipeline) -> bool {
+    p.triggers
+        .iter()
+        .any(|t| matches!(t, Trigger::PullRequest(_)))
 }

@@ -1,10 +1,30 @@
-//! The kustomize backend.
+//! The Kustomize backend: generated bases and per-environment overlays in the GitOps repository.
+//!
+//! Layout below `routing.kustomize` (`<root>`):
+//! - `<root>/base/<svc>/` for every delivered service whose manifests are generated:
+//!   `kustomization.yaml`, `deployment.yaml` and (when the service has a port) `service.yaml`;
+//! - `<root>/overlays/<env>/<svc>/kustomization.yaml` for every service an `ir::Deployment`
+//!   delivers to `env`, unless the service is deployed with Helm;
+//! - `<root>/overlays/<env>/kustomization.yaml`, listing the service folders of that environment.
+//!
+//! Invariants: only services and environments some deployment names get files (a program
+//! without deployments gets none); each path is produced once, even when several deployments
+//! deliver the same pair; files appear in service and environment declaration order. Files of
+//! progressive rollouts in an overlay folder belong to the `rollouts` backend, which tells this
+//! one (through [`crate::backends::rollouts::overlay_hook`]) what to list and patch.
+
+mod base;
+pub mod k8s;
+pub mod model;
+mod overlay;
+
+use std::collections::BTreeSet;
 
 use crate::backends::Backend;
 use crate::emit::OutputFile;
-use crate::ir::Program;
+use crate::ir::{EnvId, Manifests, Program, ServiceId};
 
-/// Generates kustomize documents.
+/// Generates Kustomize bases and overlays.
 pub struct Kustomize;
 
 impl Backend for Kustomize {
@@ -12,7 +32,135 @@ impl Backend for Kustomize {
         "kustomize"
     }
 
-    fn emit(&self, _program: &Program) -> Vec<OutputFile> {
-        Vec::new()
+    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+        let layout = Layout::new(program);
+        let pairs = delivered(program);
+        let mut files = Vec::new();
+        let services: BTreeSet<ServiceId> = pairs.iter().map(|&(s, _)| s).collect();
+        for &svc in &services {
+            if let Some(s) = program.services.get(svc) {
+                if s.manifests == Manifests::Generated {
+                    files.extend(base::files(&layout, s));
+                }
+            }
+        }
+        for &(svc, env) in &pairs {
+            files.push(overlay::service_overlay(program, &layout, svc, env));
+        }
+        files.extend(overlay::environment_overlays(program, &layout, &pairs));
+        files
+    }
+}
+
+/// Every (service, environment) pair some deployment delivers through Kustomize: services
+/// deployed with Helm are left out. Sorted by environment, then service; no duplicates.
+pub fn delivered(program: &Program) -> Vec<(ServiceId, EnvId)> {
+    let mut set = BTreeSet::new();
+    for d in &program.deployments {
+        for &svc in &d.services {
+            let Some(s) = program.services.get(svc) else {
+                continue;
+            };
+            if matches!(s.manifests, Manifests::Helm { .. }) {
+                continue;
+            }
+            for &env in &d.environments {
+                if env < program.environments.len() {
+                    set.insert((env, svc));
+                }
+            }
+        }
+    }
+    set.into_iter().map(|(env, svc)| (svc, env)).collect()
+}
+
+/// Folder names below the Kustomize root of the GitOps repository.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The normalised root: no leading `./`, no trailing `/`; empty for the repository root.
+    root: String,
+}
+
+impl Layout {
+    pub fn new(program: &Program) -> Layout {
+        Layout {
+            root: normalize(&program.routing.kustomize).join("/"),
+        }
+    }
+
+    /// `<root>/base/<svc>`.
+    pub fn base_dir(&self, svc: &str) -> String {
+        self.join(&format!("base/{svc}"))
+    }
+
+    /// `<root>/overlays/<env>`.
+    pub fn env_dir(&self, env: &str) -> String {
+        self.join(&format!("overlays/{env}"))
+    }
+
+    /// `<root>/overlays/<env>/<svc>`.
+    pub fn overlay_dir(&self, env: &str, svc: &str) -> String {
+        self.join(&format!("overlays/{env}/{svc}"))
+    }
+
+    fn join(&self, rest: &str) -> String {
+        if self.root.is_empty() {
+            rest.to_string()
+        } else {
+            format!("{}/{rest}", self.root)
+        }
+    }
+}
+
+/// The components of a repository-relative path: `.` and empty parts dropped, `..` applied
+/// (never above the repository root), a leading `/` ignored.
+fn normalize(path: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts
+}
+
+/// The relative path from folder `from` to folder `to`, both relative to the repository root.
+pub fn relative(from: &str, to: &str) -> String {
+    let from = normalize(from);
+    let to = normalize(to);
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        assert_eq!(
+            relative("k8s/overlays/dev/api", "k8s/base/api"),
+            "../../../base/api"
+        );
+        assert_eq!(
+            relative("overlays/dev/api", "./legacy/api/"),
+            "../../../legacy/api"
+        );
+        assert_eq!(
+            relative("k8s/overlays/dev/api", "k8s/overlays/dev/api"),
+            "."
+        );
+        assert_eq!(relative("a/b", "a/b/c"), "c");
+        assert_eq!(relative("a", "/x/../y"), "../y");
     }
 }

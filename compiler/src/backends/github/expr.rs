@@ -1,0 +1,225 @@
+//! GitHub expressions: how each run-time reference and run condition is spelled.
+//!
+//! Invariant: this module only produces text for positions GitHub evaluates without a shell
+//! (`with:`, `env:`, `if:`, concurrency groups, environment URLs, job outputs). Scripts never
+//! receive its `${{ }}` text; they go through [`super::script`], which routes every reference
+//! through an environment variable.
+
+use super::Ctx;
+use crate::ir::{Cond, GitField, JobStatus, ParamType, Ref, Template, TemplatePart};
+
+/// The expression (without `${{ }}`) a reference stands for.
+///
+/// GitHub expressions have no substring function: `git.short_sha` is read from the job's
+/// short-SHA step where there is one, and is the full SHA at job level (scripts cut it to seven
+/// characters themselves).
+pub fn ref_expr(ctx: &Ctx, r: &Ref) -> String {
+    match r {
+        Ref::Git(GitField::ShortSha) if ctx.short_sha_step => {
+            format!("steps.{}.outputs.sha", super::steps::SHORT_SHA_STEP)
+        }
+        Ref::Git(f) => git_expr(*f).to_string(),
+        Ref::Input(n) => format!("inputs.{n}"),
+        Ref::Result { job, name } => format!("needs.{}.outputs.{name}", ctx.job_id(*job)),
+        Ref::Secret(n) => format!("secrets.{n}"),
+        // Parameters are replaced before rendering; one left over is a compiler bug, and the
+        // empty string is the least surprising value for it.
+        Ref::Param(_) => "''".to_string(),
+        Ref::Event(p) => format!("github.event.{p}"),
+        Ref::Matrix(a) => format!("matrix.{a}"),
+        Ref::RunId => "github.run_id".to_string(),
+    }
+}
+
+fn git_expr(f: GitField) -> &'static str {
+    match f {
+        GitField::Sha | GitField::ShortSha => "github.sha",
+        GitField::Ref => "github.ref",
+        GitField::RefName => "github.ref_name",
+        GitField::Repository => "github.repository",
+        GitField::RepoUrl => "format('{0}/{1}', github.server_url, github.repository)",
+        GitField::Actor => "github.actor",
+    }
+}
+
+/// A reference written where GitHub substitutes `${{ }}` into text.
+pub fn ref_inline(ctx: &Ctx, r: &Ref) -> String {
+    match r {
+        Ref::Git(GitField::RepoUrl) => "${{ github.server_url }}/${{ github.repository }}".into(),
+        other => format!("${{{{ {} }}}}", ref_expr(ctx, other)),
+    }
+}
+
+/// Literal text for a position GitHub scans for `${{`: an opening that is text, not an
+/// expression, is written as an expression yielding it.
+pub fn lit_inline(s: &str) -> String {
+    s.replace("${{", "${{ '${{' }}")
+}
+
+/// A template in a text position: literals as they are, references as `${{ expr }}`.
+pub fn inline(ctx: &Ctx, t: &Template) -> String {
+    let mut out = String::new();
+    for p in &t.parts {
+        match p {
+            TemplatePart::Lit(s) => out.push_str(&lit_inline(s)),
+            TemplatePart::Ref(r) => out.push_str(&ref_inline(ctx, r)),
+        }
+    }
+    out
+}
+
+/// A string literal of the expression language.
+pub fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A template as one expression: a reference, a quoted literal, or `format(...)` of both.
+pub fn template_expr(ctx: &Ctx, t: &Template) -> String {
+    if let [TemplatePart::Ref(r)] = t.parts.as_slice() {
+        return ref_expr(ctx, r);
+    }
+    if let Some(lit) = t.as_literal() {
+        return quote(&lit);
+    }
+    let mut pattern = String::new();
+    let mut args = Vec::new();
+    for p in &t.parts {
+        match p {
+            TemplatePart::Lit(s) => pattern.push_str(&s.replace('{', "{{").replace('}', "}}")),
+            TemplatePart::Ref(r) => {
+                pattern.push_str(&format!("{{{}}}", args.len()));
+                args.push(ref_expr(ctx, r));
+            }
+        }
+    }
+    format!("format({}, {})", quote(&pattern), args.join(", "))
+}
+
+/// One side of a comparison: a literal compared with a typed (boolean or number) input is
+/// written as a boolean or number, since GitHub compares `true` and `'true'` as unequal.
+fn comparand(ctx: &Ctx, t: &Template, other: &Template) -> String {
+    let (Some(lit), [TemplatePart::Ref(Ref::Input(n))]) = (t.as_literal(), other.parts.as_slice())
+    else {
+        return template_expr(ctx, t);
+    };
+    match ctx.input_type(n) {
+        Some(ParamType::Bool) if lit == "true" || lit == "false" => lit,
+        Some(ParamType::Int) if lit.parse::<i64>().is_ok() => lit,
+        _ => template_expr(ctx, t),
+    }
+}
+
+/// A run condition as a GitHub expression (without `${{ }}`).
+pub fn cond_expr(ctx: &Ctx, c: &Cond) -> String {
+    if c.is_never() {
+        return "false".into();
+    }
+    match c {
+        Cond::Always => "always()".into(),
+        Cond::Success => "success()".into(),
+        Cond::Failure => "failure()".into(),
+        Cond::JobStatus { job, status } => {
+            format!(
+                "needs.{}.result == '{}'",
+                ctx.job_id(*job),
+                status_word(*status)
+            )
+        }
+        Cond::Changed { job, service } => format!(
+            "needs.{}.outputs.{} == 'true'",
+            ctx.job_id(*job),
+            ctx.service_name(*service)
+        ),
+        Cond::Eq(a, b) => format!("{} == {}", comparand(ctx, a, b), comparand(ctx, b, a)),
+        Cond::Ne(a, b) => format!("{} != {}", comparand(ctx, a, b), comparand(ctx, b, a)),
+        Cond::Truthy(t) => template_expr(ctx, t),
+        Cond::Not(inner) => match inner.as_ref() {
+            Cond::Always | Cond::Success | Cond::Failure => format!("!{}", cond_expr(ctx, inner)),
+            Cond::Truthy(t) if t.parts.len() == 1 => format!("!{}", cond_expr(ctx, inner)),
+            other => format!("!({})", cond_expr(ctx, other)),
+        },
+        Cond::And(cs) => join(ctx, cs, " && "),
+        Cond::Or(cs) => join(ctx, cs, " || "),
+    }
+}
+
+fn join(ctx: &Ctx, cs: &[Cond], op: &str) -> String {
+    let parts: Vec<String> = cs
+        .iter()
+        .map(|c| match c {
+            Cond::And(_) | Cond::Or(_) => format!("({})", cond_expr(ctx, c)),
+            _ => cond_expr(ctx, c),
+        })
+        .collect();
+    parts.join(op)
+}
+
+fn status_word(s: JobStatus) -> &'static str {
+    match s {
+        JobStatus::Success => "success",
+        JobStatus::Failure => "failure",
+        JobStatus::Skipped => "skipped",
+        JobStatus::Cancelled => "cancelled",
+    }
+}
+
+/// Whether a condition calls a status function, which turns off GitHub's implicit `success()`.
+pub fn has_status_fn(c: &Cond) -> bool {
+    match c {
+        Cond::Always | Cond::Success | Cond::Failure => !c.is_never(),
+        Cond::Not(inner) => !c.is_never() && has_status_fn(inner),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().any(has_status_fn),
+        _ => false,
+    }
+}
+
+/// A condition with constant parts folded ([`Cond::simplify`]), keeping its status functions:
+/// `always()` is "true" to the IR but tells GitHub to run after failures too.
+pub fn simplified(c: &Cond) -> Option<Cond> {
+    let s = c.simplify();
+    if !has_status_fn(c) {
+        return s;
+    }
+    match s {
+        None => Some(Cond::Always),
+        Some(x) if x.is_never() || has_status_fn(&x) => Some(x),
+        Some(x) => Some(Cond::And(vec![Cond::Always, x])),
+    }
+}
+
+/// Whether a condition tests how another job ended.
+pub fn tests_job_status(c: &Cond) -> bool {
+    match c {
+        Cond::JobStatus { .. } => true,
+        Cond::Not(inner) => tests_job_status(inner),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().any(tests_job_status),
+        _ => false,
+    }
+}
+
+/// Replaces task parameters inside a condition's templates.
+pub fn substitute_cond(c: &Cond, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> Cond {
+    match c {
+        Cond::Eq(a, b) => Cond::Eq(a.substitute(f), b.substitute(f)),
+        Cond::Ne(a, b) => Cond::Ne(a.substitute(f), b.substitute(f)),
+        Cond::Truthy(t) => Cond::Truthy(t.substitute(f)),
+        Cond::Not(inner) => Cond::Not(Box::new(substitute_cond(inner, f))),
+        Cond::And(cs) => Cond::And(cs.iter().map(|c| substitute_cond(c, f)).collect()),
+        Cond::Or(cs) => Cond::Or(cs.iter().map(|c| substitute_cond(c, f)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Calls `f` on every template inside a condition.
+pub fn cond_templates<'c>(c: &'c Cond, f: &mut dyn FnMut(&'c Template)) {
+    match c {
+        Cond::Eq(a, b) | Cond::Ne(a, b) => {
+            f(a);
+            f(b);
+        }
+        Cond::Truthy(t) => f(t),
+        Cond::Not(inner) => cond_templates(inner, f),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| cond_templates(c, f)),
+        _ => {}
+    }
+}

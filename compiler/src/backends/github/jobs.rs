@@ -1,0 +1,480 @@
+//! The jobs of one workflow: dependencies, run conditions, permissions, placement, matrix,
+//! service containers and outputs.
+//!
+//! Invariants: a job needs the jobs the IR says plus every job whose status or results it
+//! reads (so `needs.<id>` is always defined), and a `finally` job also every job that does not
+//! depend on it; needs are sorted by id and never form a cycle. A job that needs a job which
+//! may be skipped still runs when nothing failed or was cancelled. Every job names each
+//! permission it holds (with a comment saying why, except `contents: read`), and exports every
+//! result another job reads.
+
+use super::expr;
+use super::model;
+use super::steps::{self, JobSteps};
+use super::Ctx;
+use crate::emit::with_comment;
+use crate::ir::{Cond, Job, JobId, Matrix, MatrixAxis, Permission, Ref, Step, StepKind, Template};
+use indexmap::IndexMap;
+
+/// Facts about every job of a pipeline, computed once.
+pub struct Plan {
+    /// Each job's direct needs: the IR's, plus any job its condition or templates read.
+    pub needs: Vec<Vec<JobId>>,
+    /// Each job's resolved GitHub steps.
+    pub steps: Vec<Vec<Step>>,
+    /// Each job's outputs (result names), in a fixed order.
+    pub outputs: Vec<Vec<String>>,
+    /// Whether a job may end up skipped by its own condition.
+    pub skippable: Vec<bool>,
+    /// The workflow runs on events used to publish releases (tags, release branches).
+    pub publishing: bool,
+    /// The workflow runs on pull requests.
+    pub pull_requests: bool,
+}
+
+impl Plan {
+    pub fn new(ctx: &Ctx, publishing: bool, pull_requests: bool) -> Plan {
+        let jobs = &ctx.pipeline.jobs;
+        let steps: Vec<Vec<Step>> = jobs
+            .iter()
+            .map(|j| {
+                ctx.task(j)
+                    .map_or_else(Vec::new, |t| steps::resolved_steps(j, t))
+            })
+            .collect();
+        let skippable = jobs
+            .iter()
+            .map(|j| {
+                let own = condition(j).is_some_and(|c| c != Cond::Always);
+                !j.finally && (own || !changed_axes(j).is_empty())
+            })
+            .collect();
+        let outputs = outputs(ctx, &steps);
+        let needs = effective_needs(ctx, &steps);
+        Plan {
+            needs,
+            steps,
+            outputs,
+            skippable,
+            publishing,
+            pull_requests,
+        }
+    }
+}
+
+fn condition(job: &Job) -> Option<Cond> {
+    job.condition.as_ref().and_then(expr::simplified)
+}
+
+/// The IR's needs plus every job a job reads (status, change result, result), so `needs.X`
+/// is always defined; an edge that would close a cycle is left out.
+fn effective_needs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<JobId>> {
+    let jobs = &ctx.pipeline.jobs;
+    let mut needs: Vec<Vec<JobId>> = jobs
+        .iter()
+        .map(|j| {
+            j.needs
+                .iter()
+                .copied()
+                .filter(|&k| k < jobs.len())
+                .collect()
+        })
+        .collect();
+    for (j, job) in jobs.iter().enumerate() {
+        let job_steps = steps.get(j).map_or(&[][..], Vec::as_slice);
+        for k in jobs_read(job, job_steps) {
+            if k != j && k < jobs.len() && !needs[j].contains(&k) && !reaches(&needs, k, j) {
+                needs[j].push(k);
+            }
+        }
+        needs[j].sort_unstable();
+    }
+    needs
+}
+
+/// The jobs whose status or results a job reads.
+fn jobs_read(job: &Job, steps: &[Step]) -> Vec<JobId> {
+    let mut read: Vec<JobId> = Vec::new();
+    for c in job
+        .condition
+        .iter()
+        .chain(steps.iter().filter_map(|s| s.condition.as_ref()))
+    {
+        cond_jobs(c, &mut read);
+    }
+    let mut visit = |t: &Template| {
+        for r in t.refs() {
+            if let Ref::Result { job, .. } = r {
+                read.push(*job);
+            }
+        }
+    };
+    job.args.values().for_each(&mut visit);
+    for s in steps {
+        step_templates(s, &mut visit);
+    }
+    read.extend(changed_axes(job).into_iter().map(|(k, _)| k));
+    read
+}
+
+fn cond_jobs(c: &Cond, out: &mut Vec<JobId>) {
+    match c {
+        Cond::JobStatus { job, .. } | Cond::Changed { job, .. } => out.push(*job),
+        Cond::Not(inner) => cond_jobs(inner, out),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| cond_jobs(c, out)),
+        _ => {}
+    }
+    let mut visit = |t: &Template| {
+        for r in t.refs() {
+            if let Ref::Result { job, .. } = r {
+                out.push(*job);
+            }
+        }
+    };
+    if let Cond::Eq(..) | Cond::Ne(..) | Cond::Truthy(_) = c {
+        expr::cond_templates(c, &mut visit);
+    }
+}
+
+/// Whether job `a` needs job `b`, directly or not.
+fn reaches(needs: &[Vec<JobId>], a: JobId, b: JobId) -> bool {
+    let mut seen = vec![false; needs.len()];
+    let mut stack = vec![a];
+    while let Some(k) = stack.pop() {
+        for &n in needs.get(k).map_or(&[][..], Vec::as_slice) {
+            if n == b {
+                return true;
+            }
+            if n < seen.len() && !seen[n] {
+                seen[n] = true;
+                stack.push(n);
+            }
+        }
+    }
+    false
+}
+
+/// Matrix axes computed from another job's result: (job, result).
+fn changed_axes(job: &Job) -> Vec<(JobId, &str)> {
+    job.matrix
+        .iter()
+        .flat_map(|m| m.axes.values())
+        .filter_map(|a| match a {
+            MatrixAxis::Changed { job, result } => Some((*job, result.as_str())),
+            MatrixAxis::Values(_) => None,
+        })
+        .collect()
+}
+
+/// Every result read anywhere in the pipeline becomes an output of the job producing it.
+fn outputs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<String>> {
+    let jobs = &ctx.pipeline.jobs;
+    let mut out: Vec<Vec<String>> = jobs.iter().map(|j| j.outputs.clone()).collect();
+    for (job, name) in result_reads(ctx, steps) {
+        let known = jobs
+            .get(job)
+            .and_then(|j| ctx.task(j))
+            .is_some_and(|t| t.results.iter().any(|r| r.name == name));
+        if let Some(list) = out.get_mut(job) {
+            if known && !list.contains(&name) {
+                list.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// Every (job, result) the pipeline reads: in arguments, conditions, concurrency groups,
+/// steps, change tests and matrix axes.
+fn result_reads(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<(JobId, String)> {
+    let jobs = &ctx.pipeline.jobs;
+    let mut reads: Vec<(JobId, String)> = Vec::new();
+    let mut visit = |t: &Template| {
+        for r in t.refs() {
+            if let Ref::Result { job, name } = r {
+                reads.push((*job, name.clone()));
+            }
+        }
+    };
+    for (j, job) in jobs.iter().enumerate() {
+        job.args.values().for_each(&mut visit);
+        if let Some(c) = &job.condition {
+            expr::cond_templates(c, &mut visit);
+        }
+        if let Some(c) = &job.concurrency {
+            visit(&c.group);
+        }
+        for s in steps.get(j).into_iter().flatten() {
+            step_templates(s, &mut visit);
+        }
+    }
+    for (j, job) in jobs.iter().enumerate() {
+        let step_conds = steps.get(j).into_iter().flatten();
+        let conds = job
+            .condition
+            .iter()
+            .chain(step_conds.filter_map(|s| s.condition.as_ref()));
+        for c in conds {
+            changed_reads(ctx, c, &mut reads);
+        }
+        reads.extend(
+            changed_axes(job)
+                .into_iter()
+                .map(|(j, r)| (j, r.to_string())),
+        );
+    }
+    reads
+}
+
+fn changed_reads(ctx: &Ctx, c: &Cond, out: &mut Vec<(JobId, String)>) {
+    match c {
+        Cond::Changed { job, service } => out.push((*job, ctx.service_name(*service).into())),
+        Cond::Not(inner) => changed_reads(ctx, inner, out),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| changed_reads(ctx, c, out)),
+        _ => {}
+    }
+}
+
+fn step_templates(s: &Step, f: &mut dyn FnMut(&Template)) {
+    s.env.values().for_each(&mut *f);
+    if let Some(c) = &s.condition {
+        expr::cond_templates(c, f);
+    }
+    match &s.kind {
+        StepKind::Run {
+            script, workdir, ..
+        } => {
+            f(script);
+            workdir.iter().for_each(f);
+        }
+        StepKind::Exec { command, .. } => command.iter().for_each(f),
+        StepKind::Uses { with, .. } => with.values().for_each(f),
+    }
+}
+
+/// One job of the workflow.
+pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::Job> {
+    let job = ctx.pipeline.jobs.get(j)?;
+    let task = ctx.task(job)?;
+    let steps = plan.steps.get(j).map_or(&[][..], Vec::as_slice);
+    let publishing = plan.publishing || steps::uses_publisher(steps);
+    let js = JobSteps {
+        job,
+        task,
+        steps,
+        publishing,
+    };
+    Some(model::Job {
+        name: job.name.clone(),
+        needs: needs(ctx, plan, j),
+        condition: job_if(ctx, plan, j),
+        runs_on: job.runs_on.clone(),
+        permissions: permissions(job, &js, plan.pull_requests),
+        environment: environment(ctx, job),
+        concurrency: concurrency(ctx, job),
+        timeout_minutes: job.timeout_minutes,
+        strategy: job.matrix.as_ref().map(|m| strategy(ctx, m)),
+        services: services(job),
+        outputs: job_outputs(plan, j, task),
+        steps: steps::build(ctx, &js),
+    })
+}
+
+/// Direct needs by id, sorted; a `finally` job waits for every job not waiting for it.
+fn needs(ctx: &Ctx, plan: &Plan, j: JobId) -> Vec<String> {
+    let jobs = &ctx.pipeline.jobs;
+    let mut ids: Vec<JobId> = plan.needs.get(j).cloned().unwrap_or_default();
+    if jobs.get(j).is_some_and(|job| job.finally) {
+        for (k, other) in jobs.iter().enumerate() {
+            if k != j && !other.finally && !reaches(&plan.needs, k, j) {
+                ids.push(k);
+            }
+        }
+    }
+    let mut names: Vec<String> = ids.iter().map(|&k| ctx.job_id(k).to_string()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The job's `if:`. GitHub skips a job whose needed job was skipped unless the condition
+/// calls a status function, so conditions are guarded accordingly.
+fn job_if(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<String> {
+    let job = ctx.pipeline.jobs.get(j)?;
+    let cond = condition(job);
+    let skipped_need = plan
+        .needs
+        .get(j)
+        .into_iter()
+        .flatten()
+        .any(|&n| plan.skippable.get(n).copied().unwrap_or(false));
+    let prefix = match &cond {
+        _ if job.finally => Some("always()"),
+        Some(c) if expr::has_status_fn(c) => None,
+        Some(c) if expr::tests_job_status(c) => Some("!cancelled()"),
+        _ if skipped_need => Some("!cancelled() && !failure()"),
+        _ => None,
+    };
+    let guards: Vec<String> = changed_axes(job)
+        .into_iter()
+        .map(|(k, result)| format!("needs.{}.outputs.{result} != '[]'", ctx.job_id(k)))
+        .collect();
+    let alone = prefix.is_none() && guards.is_empty();
+    let mut parts: Vec<String> = prefix.into_iter().map(String::from).collect();
+    if let Some(c) = &cond {
+        let text = expr::cond_expr(ctx, c);
+        parts.push(match c {
+            Cond::Or(_) if !alone => format!("({text})"),
+            _ => text,
+        });
+    }
+    parts.extend(guards);
+    (!parts.is_empty()).then(|| parts.join(" && "))
+}
+
+/// Why a job holds a permission (the comment GitHub reviewers and zizmor ask for).
+fn reason(p: Permission) -> &'static str {
+    match p {
+        Permission::ContentsRead => "reads the repository",
+        Permission::ContentsWrite => "pushes commits or tags",
+        Permission::IdTokenWrite => "requests an OIDC token to log in to a cloud",
+        Permission::PackagesWrite => "pushes images to GitHub Packages",
+        Permission::PullRequestsWrite => "opens or comments on pull requests",
+        Permission::SecurityEventsWrite => "uploads code scanning results",
+        Permission::ActionsRead => "reads workflow runs",
+        Permission::ChecksWrite => "publishes check runs",
+        Permission::DeploymentsWrite => "records deployments",
+    }
+}
+
+fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> IndexMap<String, String> {
+    let mut perms = job.all_permissions(js.task);
+    if job.checks_out(js.task) {
+        perms.insert(Permission::ContentsRead);
+    }
+    let mut out = IndexMap::new();
+    for p in &perms {
+        let (scope, level) = p.scope_level();
+        if *p == Permission::ContentsRead {
+            if !perms.contains(&Permission::ContentsWrite) {
+                out.insert(scope.to_string(), level.to_string());
+            }
+            continue;
+        }
+        let why = format!("{}, for task {}", reason(*p), js.task.name);
+        out.insert(scope.to_string(), with_comment(level, &why));
+    }
+    // The change filter lists a pull request's files through the API.
+    let filters = js.steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Uses { action, .. }
+            if action.name.eq_ignore_ascii_case("dorny/paths-filter"))
+    });
+    if filters && pull_requests && !out.contains_key("pull-requests") {
+        let why = "lists the files a pull request changes";
+        out.insert("pull-requests".into(), with_comment("read", why));
+    }
+    out
+}
+
+fn environment(ctx: &Ctx, job: &Job) -> Option<model::JobEnvironment> {
+    let env = ctx.program.environments.get(job.environment?)?;
+    Some(model::JobEnvironment {
+        name: env.name.clone(),
+        url: env.url.as_deref().map(expr::lit_inline),
+    })
+}
+
+/// The job's own group, else one per environment (and service, and matrix cell) for deploys,
+/// so deploys to one place queue instead of overlapping, and no queued deploy replaces another.
+fn concurrency(ctx: &Ctx, job: &Job) -> Option<model::Concurrency> {
+    if let Some(c) = &job.concurrency {
+        return Some(model::Concurrency {
+            group: expr::inline(ctx, &c.group),
+            cancel_in_progress: model::Scalar::Bool(c.cancel_in_progress),
+        });
+    }
+    let env = ctx.program.environments.get(job.environment?)?;
+    let mut group = format!("deploy-{}", env.name);
+    if let Some(s) = job.service.and_then(|s| ctx.program.services.get(s)) {
+        group.push_str(&format!("-{}", s.name));
+    }
+    for axis in job.matrix.iter().flat_map(|m| m.axes.keys()) {
+        group.push_str(&format!("-${{{{ matrix.{axis} }}}}"));
+    }
+    Some(model::Concurrency {
+        group,
+        cancel_in_progress: model::Scalar::Bool(false),
+    })
+}
+
+fn strategy(ctx: &Ctx, m: &Matrix) -> model::Strategy {
+    let mut matrix = IndexMap::new();
+    for (name, axis) in &m.axes {
+        let entry = match axis {
+            MatrixAxis::Values(v) => model::MatrixEntry::Values(v.clone()),
+            MatrixAxis::Changed { job, result } => model::MatrixEntry::Expr(format!(
+                "${{{{ fromJSON(needs.{}.outputs.{result}) }}}}",
+                ctx.job_id(*job)
+            )),
+        };
+        matrix.insert(name.clone(), entry);
+    }
+    if !m.include.is_empty() {
+        matrix.insert(
+            "include".into(),
+            model::MatrixEntry::Rows(m.include.clone()),
+        );
+    }
+    if !m.exclude.is_empty() {
+        matrix.insert(
+            "exclude".into(),
+            model::MatrixEntry::Rows(m.exclude.clone()),
+        );
+    }
+    model::Strategy {
+        matrix,
+        fail_fast: m.fail_fast,
+        max_parallel: m.max_parallel,
+    }
+}
+
+/// Service containers; the health command is checked by Docker before the steps start.
+fn services(job: &Job) -> IndexMap<String, model::ServiceContainer> {
+    job.containers
+        .iter()
+        .map(|c| {
+            let options = c.health_cmd.as_ref().map(|cmd| {
+                let quoted = cmd.replace('\\', "\\\\").replace('"', "\\\"");
+                format!(
+                    "--health-cmd \"{quoted}\" --health-interval 10s --health-timeout 5s --health-retries 5"
+                )
+            });
+            let container = model::ServiceContainer {
+                image: c.image.clone(),
+                ports: c.ports.iter().map(|p| format!("{p}:{p}")).collect(),
+                env: c
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.clone(), expr::lit_inline(v)))
+                    .collect(),
+                options,
+            };
+            (c.name.clone(), container)
+        })
+        .collect()
+}
+
+fn job_outputs(plan: &Plan, j: JobId, task: &crate::ir::TaskDef) -> IndexMap<String, String> {
+    let mut out = IndexMap::new();
+    for name in plan.outputs.get(j).into_iter().flatten() {
+        let Some(r) = task.results.iter().find(|r| &r.name == name) else {
+            continue;
+        };
+        if r.step.is_empty() {
+            continue;
+        }
+        let value = format!("${{{{ steps.{}.outputs.{name} }}}}", r.step);
+        out.insert(name.clone(), value);
+    }
+    out
+}

@@ -1,0 +1,221 @@
+//! Typed model of a GitHub Actions workflow file: only the keys gitopsc writes.
+//!
+//! Invariant: every struct serialises to a mapping GitHub's workflow schema accepts; optional
+//! and empty fields are skipped rather than written as `null` or `[]`, and maps are ordered
+//! (`IndexMap`) so the same workflow always serialises to the same text.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// One workflow file.
+#[derive(Debug, Serialize)]
+pub struct Workflow {
+    pub name: String,
+    pub on: On,
+    /// Always written (often as `{}`): jobs declare what they need.
+    pub permissions: IndexMap<String, String>,
+    pub concurrency: Concurrency,
+    pub jobs: IndexMap<String, Job>,
+}
+
+/// The `on:` map.
+#[derive(Debug, Default, Serialize)]
+pub struct On {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<PullRequestEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_dispatch: Option<Dispatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_call: Option<Call>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<Schedule>,
+}
+
+impl On {
+    pub fn is_empty(&self) -> bool {
+        self.push.is_none()
+            && self.pull_request.is_none()
+            && self.workflow_dispatch.is_none()
+            && self.workflow_call.is_none()
+            && self.schedule.is_empty()
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct PushEvent {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    #[serde(rename = "paths-ignore", skip_serializing_if = "Vec::is_empty")]
+    pub paths_ignore: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct PullRequestEvent {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    #[serde(rename = "paths-ignore", skip_serializing_if = "Vec::is_empty")]
+    pub paths_ignore: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Dispatch {
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub inputs: IndexMap<String, DispatchInput>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DispatchInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub required: bool,
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Scalar>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Call {
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub inputs: IndexMap<String, CallInput>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub secrets: IndexMap<String, CallSecret>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CallInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub required: bool,
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Scalar>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CallSecret {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub required: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Schedule {
+    pub cron: String,
+}
+
+/// A string, boolean or number written as a YAML scalar of that type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+#[derive(Debug, Serialize)]
+pub struct Concurrency {
+    pub group: String,
+    /// A boolean, or an expression deciding per run.
+    #[serde(rename = "cancel-in-progress")]
+    pub cancel_in_progress: Scalar,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Job {
+    pub name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(rename = "runs-on")]
+    pub runs_on: String,
+    pub permissions: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<JobEnvironment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
+    #[serde(rename = "timeout-minutes", skip_serializing_if = "Option::is_none")]
+    pub timeout_minutes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub services: IndexMap<String, ServiceContainer>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub outputs: IndexMap<String, String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobEnvironment {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Strategy {
+    /// Axis names to values, plus `include` and `exclude` rows.
+    pub matrix: IndexMap<String, MatrixEntry>,
+    #[serde(rename = "fail-fast")]
+    pub fail_fast: bool,
+    #[serde(rename = "max-parallel", skip_serializing_if = "Option::is_none")]
+    pub max_parallel: Option<u32>,
+}
+
+/// One entry of a `matrix:` map.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum MatrixEntry {
+    /// A static axis.
+    Values(Vec<String>),
+    /// An axis computed at run time (`${{ fromJSON(...) }}`).
+    Expr(String),
+    /// `include` or `exclude` rows.
+    Rows(Vec<IndexMap<String, String>>),
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceContainer {
+    pub image: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub env: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Step {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uses: Option<String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub with: IndexMap<String, Scalar>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub env: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shell: Option<String>,
+    #[serde(rename = "working-directory", skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+}

@@ -1,0 +1,229 @@
+//! Script rendering: every run-time reference in a script becomes an environment variable.
+//!
+//! Invariant (the security core of the backend): text this module returns for a `run:` script
+//! (or a `github-script` body) never contains `${{`. Each reference is bound once per step to
+//! a variable with a deterministic name (`GIT_SHA`, `INPUT_TARGET`, `NEEDS_BUILD_DIGEST`...),
+//! the variable's `${{ expr }}` value goes into the step's `env:`, and the script reads the
+//! variable the way its language does. A literal `${{` in a script is routed the same way.
+
+use super::expr;
+use super::Ctx;
+use crate::ir::{GitField, Ref, Template, TemplatePart};
+use indexmap::IndexMap;
+use std::collections::BTreeMap;
+
+/// How a script reads an environment variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// bash (GitHub's default on Linux and macOS runners).
+    Bash,
+    /// A POSIX shell without bash's substring expansion.
+    Sh,
+    Pwsh,
+    Cmd,
+    /// JavaScript (the `script` input of `actions/github-script`).
+    Js,
+}
+
+impl Lang {
+    /// The language of a `shell:` value; anything unknown is treated like bash.
+    pub fn of_shell(shell: &str) -> Lang {
+        let program = shell.split_whitespace().next().unwrap_or("bash");
+        match program {
+            "sh" | "dash" => Lang::Sh,
+            "pwsh" | "powershell" => Lang::Pwsh,
+            "cmd" => Lang::Cmd,
+            _ => Lang::Bash,
+        }
+    }
+}
+
+/// How a script of `lang` reads `var` (its first seven characters when `short`), at a point
+/// of a JavaScript body in state `js`.
+fn read(lang: Lang, js: JsState, var: &str, short: bool) -> String {
+    match (lang, short) {
+        (Lang::Bash | Lang::Sh, false) => format!("${{{var}}}"),
+        (Lang::Bash, true) => format!("${{{var}:0:7}}"),
+        (Lang::Sh, true) => format!("${{{var}%\"${{{var}#???????}}\"}}"),
+        (Lang::Pwsh, false) => format!("${{env:{var}}}"),
+        (Lang::Pwsh, true) => format!("$(${{env:{var}}}.Substring(0, 7))"),
+        (Lang::Cmd, false) => format!("%{var}%"),
+        (Lang::Cmd, true) => format!("%{var}:~0,7%"),
+        (Lang::Js, _) => {
+            let value = if short {
+                format!("process.env.{var}.slice(0, 7)")
+            } else {
+                format!("process.env.{var}")
+            };
+            match js {
+                JsState::Str(q) => format!("{q} + {value} + {q}"),
+                JsState::Template => format!("${{{value}}}"),
+                _ => value,
+            }
+        }
+    }
+}
+
+/// Where a point of JavaScript text is, so a reference inside a string literal stays part of
+/// the string (the value is spliced in by concatenation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsState {
+    Code,
+    /// Inside a `'` or `"` string.
+    Str(char),
+    /// Inside a backquoted template literal.
+    Template,
+    LineComment,
+    BlockComment,
+}
+
+impl JsState {
+    /// The state after `text`.
+    fn advance(self, text: &str) -> JsState {
+        let mut state = self;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            state = match (state, c) {
+                (JsState::Str(_) | JsState::Template, '\\') => {
+                    chars.next();
+                    state
+                }
+                (JsState::Code, '\'' | '"') => JsState::Str(c),
+                (JsState::Code, '`') => JsState::Template,
+                (JsState::Code, '/') if chars.peek() == Some(&'/') => JsState::LineComment,
+                (JsState::Code, '/') if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    JsState::BlockComment
+                }
+                (JsState::Str(q), c) if c == q || c == '\n' => JsState::Code,
+                (JsState::Template, '`') | (JsState::LineComment, '\n') => JsState::Code,
+                (JsState::BlockComment, '*') if chars.peek() == Some(&'/') => {
+                    chars.next();
+                    JsState::Code
+                }
+                (s, _) => s,
+            };
+        }
+        state
+    }
+}
+
+/// What a variable carries: a reference, or the text `${{` itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Bound {
+    Ref(Ref),
+    ExprOpen,
+}
+
+/// The environment of one step: the step's own variables, then one per reference its script
+/// reads.
+pub struct StepEnv<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    /// Variable name to its `${{ }}` value, in the order variables were added.
+    pub vars: IndexMap<String, String>,
+    bound: BTreeMap<Bound, String>,
+}
+
+impl<'c, 'a> StepEnv<'c, 'a> {
+    /// Starts from the step's own `env:` entries, rendered inline.
+    pub fn new(ctx: &'c Ctx<'a>, own: &IndexMap<String, Template>) -> Self {
+        let vars = own
+            .iter()
+            .map(|(k, v)| (k.clone(), expr::inline(ctx, v)))
+            .collect();
+        StepEnv {
+            ctx,
+            vars,
+            bound: BTreeMap::new(),
+        }
+    }
+
+    /// Renders a script: literal text as written, each reference as a variable read.
+    pub fn script(&mut self, t: &Template, lang: Lang) -> String {
+        let mut out = String::new();
+        let mut js = JsState::Code;
+        for p in &t.parts {
+            let (bound, short) = match p {
+                TemplatePart::Lit(s) => {
+                    let mut pieces = s.split("${{");
+                    let first = pieces.next().unwrap_or_default();
+                    js = js.advance(first);
+                    out.push_str(first);
+                    for piece in pieces {
+                        let var = self.bind(Bound::ExprOpen);
+                        out.push_str(&read(lang, js, &var, false));
+                        js = js.advance(piece);
+                        out.push_str(piece);
+                    }
+                    continue;
+                }
+                TemplatePart::Ref(Ref::Git(GitField::ShortSha)) => {
+                    (Bound::Ref(Ref::Git(GitField::Sha)), true)
+                }
+                TemplatePart::Ref(r) => (Bound::Ref(r.clone()), false),
+            };
+            let var = self.bind(bound);
+            out.push_str(&read(lang, js, &var, short));
+        }
+        out
+    }
+
+    /// The variable holding `b`, added on first use. A name the step already uses for another
+    /// value gets a numeric suffix.
+    fn bind(&mut self, b: Bound) -> String {
+        if let Some(v) = self.bound.get(&b) {
+            return v.clone();
+        }
+        let (base, value) = match &b {
+            Bound::Ref(r) => (var_name(self.ctx, r), expr::ref_inline(self.ctx, r)),
+            Bound::ExprOpen => ("GITOPSC_EXPR_OPEN".to_string(), "${{ '${{' }}".to_string()),
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while let Some(existing) = self.vars.get(&name) {
+            if *existing == value {
+                break;
+            }
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        self.vars.insert(name.clone(), value);
+        self.bound.insert(b, name.clone());
+        name
+    }
+}
+
+/// The deterministic variable name of a reference.
+fn var_name(ctx: &Ctx, r: &Ref) -> String {
+    let raw = match r {
+        Ref::Git(f) => match f {
+            GitField::Sha | GitField::ShortSha => "GIT_SHA".to_string(),
+            GitField::Ref => "GIT_REF".into(),
+            GitField::RefName => "GIT_REF_NAME".into(),
+            GitField::Repository => "GIT_REPOSITORY".into(),
+            GitField::RepoUrl => "GIT_REPO_URL".into(),
+            GitField::Actor => "GIT_ACTOR".into(),
+        },
+        Ref::Input(n) => format!("INPUT_{n}"),
+        Ref::Result { job, name } => format!("NEEDS_{}_{name}", ctx.job_id(*job)),
+        Ref::Secret(n) => format!("SECRET_{n}"),
+        Ref::Param(p) => format!("PARAM_{p}"),
+        Ref::Event(p) => format!("EVENT_{p}"),
+        Ref::Matrix(a) => format!("MATRIX_{a}"),
+        Ref::RunId => "RUN_ID".into(),
+    };
+    env_name(&raw)
+}
+
+/// Upper case, with every character other than a letter or digit turned into `_`.
+pub fn env_name(raw: &str) -> String {
+    raw.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

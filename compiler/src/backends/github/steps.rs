@@ -1,0 +1,409 @@
+//! The steps of one job: checkout, caches, then the task's GitHub steps with the job's
+//! arguments in place of the task's parameters.
+//!
+//! Invariants: every `uses:` is `name@<40-hex sha> # version`; a checkout never keeps the
+//! token in `.git/config` unless the job may write contents; no `run:` text holds `${{`
+//! (scripts go through [`super::script`]); and a job that publishes (tag or release-branch
+//! triggers, or a known publishing action) restores no cache, so a poisoned cache cannot reach
+//! a release.
+
+use super::expr;
+use super::model;
+use super::script::{Lang, StepEnv};
+use super::Ctx;
+use crate::emit::with_comment;
+use crate::ir::{ActionRef, GitField, Job, Permission, Ref, Step, StepKind, TaskDef, Template};
+use indexmap::IndexMap;
+
+/// Actions the backend adds itself, pinned as in `stdlib/pins.gitops` (the IR carries pins
+/// only inside the steps the standard library produced): name, commit, release.
+pub const PINS: &[(&str, &str, &str)] = &[
+    (
+        "actions/checkout",
+        "3d3c42e5aac5ba805825da76410c181273ba90b1",
+        "v7.0.1",
+    ),
+    (
+        "actions/cache",
+        "55cc8345863c7cc4c66a329aec7e433d2d1c52a9",
+        "v6.1.0",
+    ),
+];
+
+/// Actions that publish what a job built: a job using one is treated like a release job.
+const PUBLISHERS: &[&str] = &[
+    "pypa/gh-action-pypi-publish",
+    "rubygems/release-gem",
+    "jreleaser/release-action",
+    "goreleaser/goreleaser-action",
+    "softprops/action-gh-release",
+    "release-drafter/release-drafter",
+    "googleapis/release-please-action",
+    "docker/build-push-action",
+    "redhat-actions/push-to-registry",
+    "aws-actions/amazon-ecs-deploy-task-definition",
+    "aws-actions/aws-cloudformation-github-deploy",
+    "azure/aci-deploy",
+    "azure/container-apps-deploy-action",
+    "azure/functions-action",
+    "cloudflare/wrangler-action",
+    "google-github-actions/deploy-appengine",
+    "google-github-actions/deploy-cloudrun",
+    "google-github-actions/deploy-cloud-functions",
+];
+
+/// How a cache-aware action's cache is turned off in a publishing job.
+enum CacheOff {
+    /// Remove this input (the cache is off when it is absent).
+    Remove(&'static str),
+    /// Set this input to this value.
+    Set(&'static str, bool),
+}
+
+/// Cache-aware actions and how to switch their cache off.
+const CACHE_AWARE: &[(&str, CacheOff)] = &[
+    ("actions/cache", CacheOff::Set("lookup-only", true)),
+    ("actions/setup-java", CacheOff::Remove("cache")),
+    ("actions/setup-python", CacheOff::Remove("cache")),
+    ("actions/setup-node", CacheOff::Remove("cache")),
+    (
+        "actions/setup-node",
+        CacheOff::Set("package-manager-cache", false),
+    ),
+    ("actions/setup-go", CacheOff::Set("cache", false)),
+    ("actions/setup-dotnet", CacheOff::Remove("cache")),
+    (
+        "gradle/actions/setup-gradle",
+        CacheOff::Set("cache-disabled", true),
+    ),
+    ("swatinem/rust-cache", CacheOff::Set("lookup-only", true)),
+    (
+        "docker/setup-buildx-action",
+        CacheOff::Set("cache-binary", false),
+    ),
+];
+
+/// `name@sha # version` for an action the backend adds.
+fn pinned(name: &str) -> String {
+    PINS.iter().find(|(n, _, _)| *n == name).map_or_else(
+        || name.to_string(),
+        |(n, sha, v)| with_comment(&format!("{n}@{sha}"), v),
+    )
+}
+
+fn uses(a: &ActionRef) -> String {
+    with_comment(&format!("{}@{}", a.name, a.sha), &a.version)
+}
+
+fn is_action(a: &ActionRef, name: &str) -> bool {
+    a.name.eq_ignore_ascii_case(name)
+}
+
+/// The task's GitHub steps with the job's arguments (or the parameters' defaults) in place of
+/// parameters, conditions simplified, and steps that can never run dropped.
+pub fn resolved_steps(job: &Job, task: &TaskDef) -> Vec<Step> {
+    let mut sub = |r: &Ref| match r {
+        Ref::Param(p) => Some(
+            job.args
+                .get(p)
+                .or_else(|| task.params.iter().find(|d| &d.name == p)?.default.as_ref())
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for s in task.github.iter().flatten() {
+        let mut step = substitute_step(s, &mut sub);
+        step.condition = match step.condition.as_ref().map(expr::simplified) {
+            None | Some(None) => None,
+            Some(Some(c)) if c.is_never() => continue,
+            Some(Some(c)) => Some(c),
+        };
+        out.push(step);
+    }
+    out
+}
+
+fn substitute_step(s: &Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> Step {
+    let kind = match &s.kind {
+        StepKind::Run {
+            script,
+            image,
+            shell,
+            workdir,
+        } => StepKind::Run {
+            script: script.substitute(f),
+            image: image.clone(),
+            shell: shell.clone(),
+            workdir: workdir.as_ref().map(|w| w.substitute(f)),
+        },
+        StepKind::Exec { image, command } => StepKind::Exec {
+            image: image.clone(),
+            command: command.iter().map(|c| c.substitute(f)).collect(),
+        },
+        StepKind::Uses { action, with } => StepKind::Uses {
+            action: action.clone(),
+            with: with
+                .iter()
+                .map(|(k, v)| (k.clone(), v.substitute(f)))
+                .collect(),
+        },
+    };
+    Step {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        kind,
+        env: s
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.substitute(f)))
+            .collect(),
+        condition: s.condition.as_ref().map(|c| expr::substitute_cond(c, f)),
+        writes: s.writes.clone(),
+    }
+}
+
+/// Whether a job's own steps publish an artifact (a known publishing action that pushes).
+pub fn uses_publisher(steps: &[Step]) -> bool {
+    steps.iter().any(|s| match &s.kind {
+        StepKind::Uses { action, with } => {
+            PUBLISHERS.iter().any(|p| is_action(action, p))
+                && !(is_action(action, "docker/build-push-action")
+                    && with.get("push").and_then(Template::as_literal).as_deref() == Some("false"))
+        }
+        _ => false,
+    })
+}
+
+/// Everything the steps of one job depend on.
+pub struct JobSteps<'j> {
+    pub job: &'j Job,
+    pub task: &'j TaskDef,
+    pub steps: &'j [Step],
+    /// The job publishes: caches stay off.
+    pub publishing: bool,
+}
+
+/// Every step of the job.
+pub fn build(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
+    let mut out = Vec::new();
+    let write = js
+        .job
+        .all_permissions(js.task)
+        .contains(&Permission::ContentsWrite);
+    if js.job.checks_out(js.task) {
+        out.push(checkout(write));
+    }
+    let mut ctx = *ctx;
+    if js.steps.iter().any(short_sha_outside_scripts) {
+        out.push(short_sha_step());
+        ctx.short_sha_step = true;
+    }
+    if !js.publishing {
+        out.extend(caches(&ctx, js));
+    }
+    for s in js.steps {
+        out.push(step(&ctx, s, js.publishing, write));
+    }
+    if out.is_empty() {
+        out.push(no_steps(&js.task.name));
+    }
+    out
+}
+
+/// The id of the step that cuts the commit SHA to seven characters for action inputs,
+/// environment values and step conditions (GitHub expressions cannot).
+pub const SHORT_SHA_STEP: &str = "gitopsc_short_sha";
+
+fn short_sha_step() -> model::Step {
+    let mut env = IndexMap::new();
+    env.insert("GIT_SHA".to_string(), "${{ github.sha }}".to_string());
+    model::Step {
+        name: "Compute the short commit SHA".into(),
+        id: Some(SHORT_SHA_STEP.into()),
+        env,
+        shell: Some("bash".into()),
+        run: Some("echo \"sha=${GIT_SHA:0:7}\" >> \"$GITHUB_OUTPUT\"\n".into()),
+        ..Default::default()
+    }
+}
+
+/// Whether a step reads `git.short_sha` where GitHub, not a script, substitutes it.
+fn short_sha_outside_scripts(s: &Step) -> bool {
+    let short = |t: &Template| t.refs().any(|r| *r == Ref::Git(GitField::ShortSha));
+    let mut found = s.env.values().any(short);
+    if let Some(c) = &s.condition {
+        expr::cond_templates(c, &mut |t| found |= short(t));
+    }
+    found
+        || match &s.kind {
+            StepKind::Run { workdir, .. } => workdir.iter().any(short),
+            StepKind::Uses { action, with } => with.iter().any(|(k, v)| {
+                short(v) && !(is_action(action, "actions/github-script") && k == "script")
+            }),
+            StepKind::Exec { .. } => false,
+        }
+}
+
+fn checkout(write: bool) -> model::Step {
+    let mut with = IndexMap::new();
+    with.insert(
+        "persist-credentials".to_string(),
+        model::Scalar::Bool(write),
+    );
+    model::Step {
+        name: "Check out the repository".into(),
+        uses: Some(pinned("actions/checkout")),
+        with,
+        ..Default::default()
+    }
+}
+
+fn caches(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
+    let prefix = js
+        .job
+        .service
+        .and_then(|s| ctx.program.services.get(s))
+        .map(|s| s.path.trim_end_matches('/'))
+        .filter(|p| !p.is_empty() && *p != ".");
+    let several = js.task.caches.len() > 1;
+    let mut out = Vec::new();
+    for (i, c) in js.task.caches.iter().enumerate() {
+        let mut key = format!("${{{{ runner.os }}}}-{}", js.task.name);
+        if several {
+            key.push_str(&format!("-{}", i + 1));
+        }
+        let restore = format!("{key}-");
+        if !c.key_files.is_empty() {
+            let files = match prefix {
+                Some(p) => format!("{p}/{}", c.key_files),
+                None => c.key_files.clone(),
+            };
+            key.push_str(&format!("-${{{{ hashFiles({}) }}}}", expr::quote(&files)));
+        }
+        let mut with = IndexMap::new();
+        with.insert("path".into(), model::Scalar::Str(expr::lit_inline(&c.path)));
+        with.insert("key".into(), model::Scalar::Str(key));
+        with.insert("restore-keys".into(), model::Scalar::Str(restore));
+        out.push(model::Step {
+            name: format!("Cache {}", c.path),
+            uses: Some(pinned("actions/cache")),
+            with,
+            ..Default::default()
+        });
+    }
+    out
+}
+
+/// A job whose task has no GitHub steps: the compiler's checks reject this, so meeting it is
+/// a compiler bug, reported by the run rather than hidden.
+fn no_steps(task: &str) -> model::Step {
+    model::Step {
+        name: "Report a compiler bug".into(),
+        shell: Some("bash".into()),
+        run: Some(format!(
+            "echo \"gitopsc bug: task {task} has no GitHub steps\" >&2\nexit 1\n"
+        )),
+        ..Default::default()
+    }
+}
+
+fn step(ctx: &Ctx, s: &Step, publishing: bool, write: bool) -> model::Step {
+    let mut env = StepEnv::new(ctx, &s.env);
+    let mut out = model::Step {
+        name: s.name.clone(),
+        id: Some(s.id.clone()),
+        condition: s.condition.as_ref().map(|c| expr::cond_expr(ctx, c)),
+        ..Default::default()
+    };
+    match &s.kind {
+        StepKind::Run {
+            script,
+            shell,
+            workdir,
+            ..
+        } => {
+            let shell = shell.clone().unwrap_or_else(|| "bash".into());
+            out.run = Some(env.script(script, Lang::of_shell(&shell)));
+            out.shell = Some(shell);
+            out.working_directory = workdir.as_ref().map(|w| expr::inline(ctx, w));
+        }
+        StepKind::Uses { action, with } => {
+            out.uses = Some(uses(action));
+            out.with = action_inputs(ctx, action, with, &mut env);
+            harden(action, &mut out.with, publishing, write);
+        }
+        // The checker keeps `command` steps out of GitHub realisations; one met anyway runs
+        // as a script of its quoted words.
+        StepKind::Exec { command, .. } => {
+            out.run = Some(env.script(&quoted_words(command), Lang::Bash));
+            out.shell = Some("bash".into());
+        }
+    }
+    out.env = env.vars;
+    out
+}
+
+/// A command line as a shell script: each word double-quoted.
+fn quoted_words(command: &[Template]) -> Template {
+    let mut words = Template::default();
+    for (i, c) in command.iter().enumerate() {
+        if i > 0 {
+            words.push_lit(" ");
+        }
+        words.push_lit("\"");
+        words.append(c);
+        words.push_lit("\"");
+    }
+    words
+}
+
+/// An action's inputs rendered inline, except the code `actions/github-script` runs, which
+/// reads references from the environment like any script.
+fn action_inputs(
+    ctx: &Ctx,
+    action: &ActionRef,
+    with: &IndexMap<String, Template>,
+    env: &mut StepEnv,
+) -> IndexMap<String, model::Scalar> {
+    let code = is_action(action, "actions/github-script");
+    with.iter()
+        .map(|(k, v)| {
+            let text = if code && k == "script" {
+                env.script(v, Lang::Js)
+            } else {
+                expr::inline(ctx, v)
+            };
+            (k.clone(), model::Scalar::Str(text))
+        })
+        .collect()
+}
+
+/// Keeps a checkout from persisting the token and a publishing job from using caches.
+fn harden(
+    action: &ActionRef,
+    with: &mut IndexMap<String, model::Scalar>,
+    publishing: bool,
+    write: bool,
+) {
+    if is_action(action, "actions/checkout") && !with.contains_key("persist-credentials") {
+        with.insert("persist-credentials".into(), model::Scalar::Bool(write));
+    }
+    if !publishing {
+        return;
+    }
+    for (name, off) in CACHE_AWARE {
+        if !is_action(action, name) {
+            continue;
+        }
+        match off {
+            CacheOff::Remove(k) => {
+                with.shift_remove(*k);
+            }
+            CacheOff::Set(k, v) => {
+                with.insert((*k).into(), model::Scalar::Bool(*v));
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Generated Kustomize bases: `base/<svc>/` with a Deployment, a Service and the Kustomization
+//! that lists them and labels everything with `app.kubernetes.io/name: <svc>`.
+//!
+//! Invariants: the base is environment-independent (namespace, name prefix, image tag, replica
+//! count per environment and overrides belong to overlays); the container image carries no tag,
+//! because every overlay sets one through `images`; the container runs as non-root with a
+//! read-only root filesystem (an `emptyDir` at `/tmp` gives it a writable scratch folder), no
+//! privilege escalation and no capabilities. A service without a port gets no Service and no
+//! probes (an HTTP probe needs a port).
+
+use crate::emit::{OutputFile, Repo};
+use crate::ir;
+
+use super::k8s::{self, Container, Deployment, ObjectMeta, PodTemplate};
+use super::model::{Kustomization, Labels};
+use super::Layout;
+
+/// The files of the generated base of `svc`.
+pub(super) fn files(layout: &Layout, svc: &ir::Service) -> Vec<OutputFile> {
+    let dir = layout.base_dir(&svc.name);
+    let mut resources = vec!["deployment.yaml".to_string()];
+    let mut out =
+        vec![OutputFile::new(Repo::Gitops, format!("{dir}/deployment.yaml")).doc(deployment(svc))];
+    if svc.port.is_some() {
+        resources.push("service.yaml".to_string());
+        let service = k8s::cluster_ip_service(&svc.name, &svc.name, svc.port);
+        out.push(OutputFile::new(Repo::Gitops, format!("{dir}/service.yaml")).doc(service));
+    }
+    let mut kustomization = Kustomization::new(resources);
+    kustomization.labels = vec![Labels {
+        pairs: k8s::selector_labels(&svc.name),
+        include_selectors: true,
+        include_templates: None,
+    }];
+    out.insert(
+        0,
+        OutputFile::new(Repo::Gitops, format!("{dir}/kustomization.yaml")).doc(kustomization),
+    );
+    out
+}
+
+/// The Deployment of `svc` with its default replica count.
+fn deployment(svc: &ir::Service) -> Deployment {
+    let labels = k8s::selector_labels(&svc.name);
+    Deployment {
+        api_version: "apps/v1",
+        kind: "Deployment",
+        metadata: ObjectMeta::named(&svc.name),
+        spec: k8s::DeploymentSpec {
+            replicas: svc.replicas,
+            selector: k8s::LabelSelector {
+                match_labels: labels.clone(),
+            },
+            template: PodTemplate {
+                metadata: k8s::TemplateMeta { labels },
+                spec: k8s::PodSpec {
+                    security_context: k8s::PodSecurityContext {
+                        run_as_non_root: true,
+                        seccomp_profile: k8s::SeccompProfile {
+                            kind: "RuntimeDefault",
+                        },
+                    },
+                    containers: vec![container(svc)],
+                    volumes: vec![k8s::Volume {
+                        name: "tmp",
+                        empty_dir: k8s::EmptyDir {},
+                    }],
+                },
+            },
+        },
+    }
+}
+
+/// The one container of `svc`.
+fn container(svc: &ir::Service) -> Container {
+    let probe = |path: &str| {
+        svc.port.map(|_| k8s::Probe {
+            http_get: k8s::HttpGetAction {
+                path: path.to_string(),
+                port: k8s::PORT_NAME,
+            },
+        })
+    };
+    let ports = svc
+        .port
+        .map(|p| k8s::ContainerPort {
+            name: k8s::PORT_NAME,
+            container_port: p,
+            protocol: "TCP",
+        })
+        .into_iter()
+        .collect();
+    Container {
+        name: svc.name.clone(),
+        image: svc.image.clone(),
+        ports,
+        env: env_vars(&svc.env),
+        resources: svc
+            .resources
+            .as_ref()
+            .and_then(k8s::ResourceRequirements::from_ir),
+        liveness_probe: svc.health.as_ref().and_then(|h| probe(&h.liveness)),
+        readiness_probe: svc.health.as_ref().and_then(|h| probe(&h.readiness)),
+        security_context: restricted(),
+        volume_mounts: vec![k8s::VolumeMount {
+            name: "tmp",
+            mount_path: "/tmp",
+        }],
+    }
+}
+
+/// Plain `env` entries in declaration order.
+fn env_vars(env: &indexmap::IndexMap<String, String>) -> Vec<k8s::EnvVar> {
+    env.iter()
+        .map(|(name, value)| k8s::EnvVar {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+/// The container security context of the Kubernetes "restricted" pod security standard.
+fn restricted() -> k8s::SecurityContext {
+    k8s::SecurityContext {
+        allow_privilege_escalation: false,
+        read_only_root_filesystem: true,
+        run_as_non_root: true,
+        capabilities: k8s::Capabilities { drop: vec!["ALL"] },
+    }
+}

@@ -1,0 +1,233 @@
+//! The command line as users run it: exit statuses, output formats, and safe writing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PROGRAM: &str = r#"project shop { app_repo = "https://github.com/example/shop" }
+registry ghcr = ghcr { owner = "example" }
+service api { path = "api", build = go, port = 8080 }
+environment dev { namespace = "shop-dev", sync = auto }
+environment prod { namespace = "shop-prod", sync = manual, promote_from = dev, gate = manual }
+deployment shop { }
+task hello {
+  param who: string = "world"
+  step say { run = "echo hello ${who}" }
+}
+pipeline ci {
+  on push { branches = ["main"] }
+  job hello = hello()
+}
+"#;
+
+fn gitopsc(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gitopsc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gitopsc-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("shop.gitops"), PROGRAM).unwrap();
+    dir
+}
+
+fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(root).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn generated(root: &Path) -> Vec<PathBuf> {
+    files(root)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".yml") || p.ends_with(".yaml"))
+        .map(|(p, _)| root.join(p))
+        .collect()
+}
+
+#[test]
+fn exit_status_is_0_clean_1_errors_2_usage() {
+    let dir = temp("status");
+    assert_eq!(
+        gitopsc(&["check", "shop.gitops"], &dir).status.code(),
+        Some(0)
+    );
+    std::fs::write(dir.join("bad.gitops"), "project p { app_repo = 1 }\n").unwrap();
+    assert_eq!(
+        gitopsc(&["check", "bad.gitops"], &dir).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        gitopsc(&["check", "missing.gitops"], &dir).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        gitopsc(&["check", "--no-such-flag"], &dir).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let dir = temp("determinism");
+    assert_eq!(
+        gitopsc(&["build", "shop.gitops", "-o", "a"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        gitopsc(&["build", "shop.gitops", "-o", "b"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    let (a, b) = (files(&dir.join("a")), files(&dir.join("b")));
+    assert!(a.len() > 2, "the build wrote only {} files", a.len());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn check_mode_detects_a_one_byte_edit_and_writes_nothing() {
+    let dir = temp("check");
+    assert_eq!(
+        gitopsc(&["build", "shop.gitops", "-o", "out"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        gitopsc(&["build", "shop.gitops", "-o", "out", "--check"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    let victim = generated(&dir.join("out")).into_iter().next().unwrap();
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] = if bytes[last] == b'x' { b'y' } else { b'x' };
+    std::fs::write(&victim, &bytes).unwrap();
+    let out = gitopsc(&["build", "shop.gitops", "-o", "out", "--check"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let name = victim.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        listed.contains(&name),
+        "--check did not list {name}: {listed}"
+    );
+    assert_eq!(
+        std::fs::read(&victim).unwrap(),
+        bytes,
+        "--check wrote a file"
+    );
+}
+
+#[test]
+fn a_hand_written_file_is_left_untouched_and_reported() {
+    let dir = temp("conflict");
+    assert_eq!(
+        gitopsc(&["build", "shop.gitops", "-o", "out"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    let victim = generated(&dir.join("out")).into_iter().next().unwrap();
+    std::fs::write(&victim, "# written by hand\nkeep: me\n").unwrap();
+    let out = gitopsc(&["build", "shop.gitops", "-o", "out"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "# written by hand\nkeep: me\n"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was not generated by gitopsc"));
+}
+
+#[test]
+fn a_stale_generated_file_is_removed_and_foreign_files_are_kept() {
+    let dir = temp("stale");
+    assert_eq!(
+        gitopsc(&["build", "shop.gitops", "-o", "out"], &dir)
+            .status
+            .code(),
+        Some(0)
+    );
+    let before = generated(&dir.join("out"));
+    let foreign = dir.join("out/notes.yaml");
+    std::fs::write(&foreign, "mine: true\n").unwrap();
+    // Drop the prod environment: its overlay and Argo CD application become stale.
+    let prod = "environment prod { namespace = \"shop-prod\", sync = manual, promote_from = dev, gate = manual }\n";
+    assert!(PROGRAM.contains(prod));
+    std::fs::write(dir.join("shop.gitops"), PROGRAM.replace(prod, "")).unwrap();
+    let out = gitopsc(&["build", "shop.gitops", "-o", "out"], &dir);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = generated(&dir.join("out"));
+    assert!(after.len() < before.len(), "nothing was removed");
+    assert!(
+        !after.iter().any(|p| p.to_string_lossy().contains("prod")),
+        "{after:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "mine: true\n");
+}
+
+#[test]
+fn explain_prints_the_page_of_a_code() {
+    let dir = temp("explain");
+    let out = gitopsc(&["explain", "e0008"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# E0008: Dependency cycle"));
+    let out = gitopsc(&["explain", "E0999"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn machine_formats_parse() {
+    let dir = temp("formats");
+    std::fs::write(
+        dir.join("bad.gitops"),
+        "project p { app_repo = \"https://github.com/e/p\" }\nenvironment dev { sync = atuo }\n",
+    )
+    .unwrap();
+    let json = gitopsc(&["check", "bad.gitops", "--message-format", "json"], &dir);
+    assert_eq!(json.status.code(), Some(1));
+    for line in String::from_utf8_lossy(&json.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["code"], "E0002");
+        assert_eq!(v["location"]["line"], 2);
+    }
+    let gh = gitopsc(&["check", "bad.gitops", "--message-format", "github"], &dir);
+    let text = String::from_utf8_lossy(&gh.stdout).into_owned();
+    let line = text.lines().next().unwrap();
+    assert!(
+        line.starts_with("::error file=bad.gitops,line=2,col="),
+        "{line}"
+    );
+    assert!(line.contains("::"), "{line}");
+    let sarif = gitopsc(&["check", "bad.gitops", "--message-format", "sarif"], &dir);
+    let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(v["runs"][0]["results"][0]["ruleId"], "E0002");
+}
