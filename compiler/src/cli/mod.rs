@@ -8,6 +8,10 @@ use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+mod diff;
+mod fmt;
+mod graph;
+mod init;
 mod write;
 
 pub use write::{plan_writes, Plan};
@@ -35,6 +39,14 @@ pub enum Command {
         /// The code, such as E0008.
         code: String,
     },
+    /// Print programs in the canonical layout (comments kept).
+    Fmt(fmt::FmtArgs),
+    /// Show, as a unified diff, what `build` would change.
+    Diff(BuildArgs),
+    /// Print the pipeline DAGs and the promotion graph as Mermaid or DOT.
+    Graph(graph::GraphArgs),
+    /// Scaffold a starter program by detecting the services of a repository.
+    Init(init::InitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +87,10 @@ pub fn main() -> i32 {
         Command::Check(a) => check(&a),
         Command::Build(a) => build(&a),
         Command::Explain { code } => explain(&code),
+        Command::Fmt(a) => fmt::run(&a),
+        Command::Diff(a) => diff::run(&a),
+        Command::Graph(a) => graph::run(&a),
+        Command::Init(a) => init::run(&a),
     }
 }
 
