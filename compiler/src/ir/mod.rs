@@ -492,28 +492,69 @@ pub enum Permission {
     ContentsRead,
     ContentsWrite,
     IdTokenWrite,
+    PackagesRead,
     PackagesWrite,
+    PullRequestsRead,
     PullRequestsWrite,
+    SecurityEventsRead,
     SecurityEventsWrite,
     ActionsRead,
+    ActionsWrite,
+    ChecksRead,
     ChecksWrite,
+    DeploymentsRead,
     DeploymentsWrite,
 }
 
 impl Permission {
     /// The (scope, level) pair GitHub spells.
     pub fn scope_level(self) -> (&'static str, &'static str) {
+        use Permission::*;
         match self {
-            Permission::ContentsRead => ("contents", "read"),
-            Permission::ContentsWrite => ("contents", "write"),
-            Permission::IdTokenWrite => ("id-token", "write"),
-            Permission::PackagesWrite => ("packages", "write"),
-            Permission::PullRequestsWrite => ("pull-requests", "write"),
-            Permission::SecurityEventsWrite => ("security-events", "write"),
-            Permission::ActionsRead => ("actions", "read"),
-            Permission::ChecksWrite => ("checks", "write"),
-            Permission::DeploymentsWrite => ("deployments", "write"),
+            ContentsRead => ("contents", "read"),
+            ContentsWrite => ("contents", "write"),
+            IdTokenWrite => ("id-token", "write"),
+            PackagesRead => ("packages", "read"),
+            PackagesWrite => ("packages", "write"),
+            PullRequestsRead => ("pull-requests", "read"),
+            PullRequestsWrite => ("pull-requests", "write"),
+            SecurityEventsRead => ("security-events", "read"),
+            SecurityEventsWrite => ("security-events", "write"),
+            ActionsRead => ("actions", "read"),
+            ActionsWrite => ("actions", "write"),
+            ChecksRead => ("checks", "read"),
+            ChecksWrite => ("checks", "write"),
+            DeploymentsRead => ("deployments", "read"),
+            DeploymentsWrite => ("deployments", "write"),
         }
+    }
+
+    /// The permission for a scope and level, if GitHub has it.
+    pub fn from_scope(scope: &str, write: bool) -> Option<Permission> {
+        use Permission::*;
+        Some(match (scope, write) {
+            ("contents", false) => ContentsRead,
+            ("contents", true) => ContentsWrite,
+            ("id-token", true) => IdTokenWrite,
+            ("packages", false) => PackagesRead,
+            ("packages", true) => PackagesWrite,
+            ("pull-requests", false) => PullRequestsRead,
+            ("pull-requests", true) => PullRequestsWrite,
+            ("security-events", false) => SecurityEventsRead,
+            ("security-events", true) => SecurityEventsWrite,
+            ("actions", false) => ActionsRead,
+            ("actions", true) => ActionsWrite,
+            ("checks", false) => ChecksRead,
+            ("checks", true) => ChecksWrite,
+            ("deployments", false) => DeploymentsRead,
+            ("deployments", true) => DeploymentsWrite,
+            _ => return None,
+        })
+    }
+
+    /// Whether this grants write access.
+    pub fn is_write(self) -> bool {
+        self.scope_level().1 == "write"
     }
 }
 
@@ -832,6 +873,19 @@ impl Cond {
                 }
             }
             other => Some(other.clone()),
+        }
+    }
+
+    /// The same condition with every template replaced by `f`'s result.
+    pub fn map_templates(&self, f: &mut dyn FnMut(&Template) -> Template) -> Cond {
+        match self {
+            Cond::Eq(a, b) => Cond::Eq(f(a), f(b)),
+            Cond::Ne(a, b) => Cond::Ne(f(a), f(b)),
+            Cond::Truthy(t) => Cond::Truthy(f(t)),
+            Cond::Not(inner) => Cond::Not(Box::new(inner.map_templates(f))),
+            Cond::And(cs) => Cond::And(cs.iter().map(|c| c.map_templates(f)).collect()),
+            Cond::Or(cs) => Cond::Or(cs.iter().map(|c| c.map_templates(f)).collect()),
+            other => other.clone(),
         }
     }
 

@@ -97,6 +97,9 @@ impl<'a> Ctx<'a> {
 
     fn bind_arg(&mut self, p: &ParamSig, v: &V, out: &mut BoundArgs) {
         match &p.ty {
+            PType::Service | PType::Environment if matches!(v.kind, VK::Record(_)) => {
+                self.forward_record(p, v, out)
+            }
             PType::Service => {
                 let Some(i) = self.service_(v) else { return };
                 out.service = Some(i);
@@ -151,6 +154,33 @@ impl<'a> Ctx<'a> {
                     return;
                 }
                 out.args.insert(p.name.clone(), t);
+            }
+        }
+    }
+
+    /// A `service` or `environment` parameter of the calling task passed on to a nested call:
+    /// each expanded field is forwarded.
+    fn forward_record(&mut self, p: &ParamSig, v: &V, out: &mut BoundArgs) {
+        let VK::Record(rec) = &v.kind else { return };
+        let fields = if p.ty == PType::Service {
+            SERVICE_PARAM_FIELDS
+        } else {
+            ENV_PARAM_FIELDS
+        };
+        if !fields.iter().all(|f| rec.contains_key(*f)) {
+            let expected = if p.ty == PType::Service {
+                "a service"
+            } else {
+                "an environment"
+            };
+            self.mismatch(v, expected);
+            return;
+        }
+        for field in fields {
+            if let Some((_, fv)) = rec.get(*field) {
+                if let Some(t) = self.to_template(fv) {
+                    out.args.insert(format!("{}-{field}", p.name), t);
+                }
             }
         }
     }

@@ -160,6 +160,12 @@ impl Ctx<'_> {
             if let Some(c) = &job.concurrency {
                 visit(&c.group);
             }
+            // A job's inline steps may read other jobs' results directly.
+            if let Some(task) = self.task_defs.get(job.task) {
+                for step in task.github.iter().chain(task.tekton.iter()).flatten() {
+                    step_templates(step, &mut visit);
+                }
+            }
         }
         // Change detection results are read through conditions.
         let mut changed: Vec<(usize, String)> = Vec::new();
@@ -217,5 +223,26 @@ fn tekton_expressible(c: &Cond, finally: bool, top: bool) -> Result<(), &'static
         Cond::Always | Cond::Failure | Cond::JobStatus { .. } => {
             Err("a condition on other jobs' outcome outside `finally` (only finally tasks see statuses)")
         }
+    }
+}
+
+/// Calls `f` on every template of a step.
+pub fn step_templates(s: &crate::ir::Step, f: &mut dyn FnMut(&Template)) {
+    use crate::ir::StepKind;
+    match &s.kind {
+        StepKind::Run {
+            script, workdir, ..
+        } => {
+            f(script);
+            if let Some(w) = workdir {
+                f(w);
+            }
+        }
+        StepKind::Exec { command, .. } => command.iter().for_each(&mut *f),
+        StepKind::Uses { with, .. } => with.values().for_each(&mut *f),
+    }
+    s.env.values().for_each(&mut *f);
+    if let Some(c) = &s.condition {
+        cond_templates(c, f);
     }
 }

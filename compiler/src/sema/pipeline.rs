@@ -855,8 +855,9 @@ impl<'a> Ctx<'a> {
             needs.append(&mut self.current_refs);
         }
         let mut condition = None;
+        // References met while evaluating the condition become dependencies too.
+        self.current_refs.clear();
         if let Some(v) = self.get(&f, "if", &scope) {
-            self.current_refs.clear();
             condition = self.to_cond(&v);
             needs.append(&mut self.current_refs);
         }
@@ -954,23 +955,25 @@ impl<'a> Ctx<'a> {
     /// `changed(svc)` was evaluated before the change-detection job was known: bind it now.
     fn fix_changed(&mut self, c: &mut Cond, span: Span, needs: &mut Vec<(usize, Span)>) {
         match c {
-            Cond::Changed { job, .. } if *job == usize::MAX => match self
-                .jobs
-                .decls
-                .get("changes")
-                .and_then(|v| v.first().copied())
-            {
-                Some(j) => {
-                    *job = j;
-                    needs.push((j, span));
-                }
-                None => {
-                    let d = Diagnostic::new(Code::UnknownName, span, "`changed(…)` needs a change-detection job")
+            Cond::Changed { job, .. } if *job == usize::MAX => {
+                match self
+                    .jobs
+                    .decls
+                    .get("changes")
+                    .and_then(|v| v.first().copied())
+                {
+                    Some(j) => {
+                        *job = j;
+                        needs.push((j, span));
+                    }
+                    None => {
+                        let d = Diagnostic::new(Code::UnknownName, span, "`changed(…)` needs a change-detection job")
                         .label("no job named `changes` in this pipeline")
-                        .help("fan out over `services.changed`, or declare `job changes = std.changes.detect()`");
-                    self.diags.push(d);
+                        .help("`changed(…)` works in a pipeline that fans out over `services.changed`");
+                        self.diags.push(d);
+                    }
                 }
-            },
+            }
             Cond::Not(inner) => self.fix_changed(inner, span, needs),
             Cond::And(cs) | Cond::Or(cs) => {
                 for c in cs {

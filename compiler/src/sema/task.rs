@@ -440,7 +440,6 @@ impl<'a> Ctx<'a> {
 
     /// GitHub token permissions from `{ contents = write, id-token = write }`.
     pub fn permissions(&mut self, v: &V) -> std::collections::BTreeSet<ir::Permission> {
-        use ir::Permission::*;
         let mut out = std::collections::BTreeSet::new();
         let Some(rec) = self.record_(v) else {
             return out;
@@ -457,22 +456,17 @@ impl<'a> Ctx<'a> {
         ];
         self.check_keys(&rec, "`permissions`", SCOPES);
         for (k, (_, level)) in rec.iter() {
-            let Some(var) = self.variant_(level, "a permission level", &["read", "write"]) else {
+            let allowed: &[&str] = if k == "id-token" {
+                &["write"]
+            } else {
+                &["read", "write"]
+            };
+            let Some(var) = self.variant_(level, "a permission level", allowed) else {
                 continue;
             };
-            let write = var.tag == "write";
-            let p = match (k.as_str(), write) {
-                ("contents", false) => ContentsRead,
-                ("contents", true) => ContentsWrite,
-                ("id-token", _) => IdTokenWrite,
-                ("packages", _) => PackagesWrite,
-                ("pull-requests", _) => PullRequestsWrite,
-                ("security-events", _) => SecurityEventsWrite,
-                ("actions", _) => ActionsRead,
-                ("checks", _) => ChecksWrite,
-                _ => DeploymentsWrite,
-            };
-            out.insert(p);
+            if let Some(p) = ir::Permission::from_scope(k, var.tag == "write") {
+                out.insert(p);
+            }
         }
         out
     }
@@ -515,13 +509,34 @@ impl<'a> Ctx<'a> {
         }
         if !neutral.is_empty() {
             if github.is_none() {
-                github = Some(self.steps(&neutral, scope, ir::Target::Github));
+                github = self.neutral_steps(&neutral, scope, ir::Target::Github);
             }
             if tekton.is_none() {
-                tekton = Some(self.steps(&neutral, scope, ir::Target::Tekton));
+                tekton = self.neutral_steps(&neutral, scope, ir::Target::Tekton);
             }
         }
         (github, tekton)
+    }
+
+    /// Lowers a task's own steps for one target. A step the target cannot run (`uses` on
+    /// Tekton, `command` on GitHub) means the task has no realisation for that target, which is
+    /// reported only if a pipeline for that target calls it.
+    fn neutral_steps(
+        &mut self,
+        decls: &[&'a Decl],
+        scope: &Scope,
+        target: ir::Target,
+    ) -> Option<Vec<ir::Step>> {
+        let before = self.diags.len();
+        let steps = self.steps(decls, scope, target);
+        if self.diags[before..]
+            .iter()
+            .any(|d| d.code == Code::Unsupported)
+        {
+            self.diags.truncate(before);
+            return None;
+        }
+        Some(steps)
     }
 
     /// Lowers `step` declarations for one target. A step whose value is a task call inlines
@@ -949,7 +964,10 @@ pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>
             .iter()
             .map(|(k, v)| (k.clone(), v.substitute(f)))
             .collect(),
-        condition: s.condition.clone(),
+        condition: s
+            .condition
+            .as_ref()
+            .map(|c| c.map_templates(&mut |t| t.substitute(f))),
         writes: s.writes.clone(),
     }
 }

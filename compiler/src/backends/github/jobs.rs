@@ -334,16 +334,22 @@ fn job_if(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<String> {
 
 /// Why a job holds a permission (the comment GitHub reviewers and zizmor ask for).
 fn reason(p: Permission) -> &'static str {
-    match p {
-        Permission::ContentsRead => "reads the repository",
-        Permission::ContentsWrite => "pushes commits or tags",
-        Permission::IdTokenWrite => "requests an OIDC token to log in to a cloud",
-        Permission::PackagesWrite => "pushes images to GitHub Packages",
-        Permission::PullRequestsWrite => "opens or comments on pull requests",
-        Permission::SecurityEventsWrite => "uploads code scanning results",
-        Permission::ActionsRead => "reads workflow runs",
-        Permission::ChecksWrite => "publishes check runs",
-        Permission::DeploymentsWrite => "records deployments",
+    match p.scope_level() {
+        ("contents", "read") => "reads the repository",
+        ("contents", _) => "pushes commits or tags",
+        ("id-token", _) => "requests an OIDC token to log in to a cloud",
+        ("packages", "read") => "pulls images from GitHub Packages",
+        ("packages", _) => "pushes images to GitHub Packages",
+        ("pull-requests", "read") => "reads pull requests",
+        ("pull-requests", _) => "opens or comments on pull requests",
+        ("security-events", "read") => "reads code scanning results",
+        ("security-events", _) => "uploads code scanning results",
+        ("actions", "read") => "reads workflow runs",
+        ("actions", _) => "manages workflow runs",
+        ("checks", "read") => "reads check runs",
+        ("checks", _) => "publishes check runs",
+        ("deployments", "read") => "reads deployments",
+        _ => "records deployments",
     }
 }
 
@@ -355,10 +361,16 @@ fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> IndexMap<String
     let mut out = IndexMap::new();
     for p in &perms {
         let (scope, level) = p.scope_level();
+        // A write grant of the same scope includes the read.
+        if !p.is_write()
+            && perms
+                .iter()
+                .any(|q| q.is_write() && q.scope_level().0 == scope)
+        {
+            continue;
+        }
         if *p == Permission::ContentsRead {
-            if !perms.contains(&Permission::ContentsWrite) {
-                out.insert(scope.to_string(), level.to_string());
-            }
+            out.insert(scope.to_string(), level.to_string());
             continue;
         }
         let why = format!("{}, for task {}", reason(*p), js.task.name);
