@@ -123,7 +123,28 @@ impl<'a> Ctx<'a> {
     /// Container environment: plain strings only (database passwords for CI containers are
     /// throwaway values, but a declared secret is refused rather than written out).
     fn container_env(&mut self, v: &super::V) -> IndexMap<String, String> {
+        self.env_map(v)
+    }
+
+    /// An environment-variable map whose credential-like names hold no literals.
+    pub(super) fn env_map(&mut self, v: &super::V) -> IndexMap<String, String> {
+        self.check_credential_literals(v);
         self.string_map_(v)
+    }
+
+    /// A credential-like variable (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`, `*API_KEY*`...) must not
+    /// hold a literal: generated files are committed and read by many.
+    pub(super) fn check_credential_literals(&mut self, v: &super::V) {
+        let VK::Record(rec) = &v.kind else { return };
+        for (k, (_, val)) in rec.iter() {
+            let literal = matches!(&val.kind, VK::Str(s) if !s.is_empty());
+            if literal && looks_like_credential(k) {
+                let d = Diagnostic::new(Code::SecretLeak, val.span, format!("`{k}` is a credential written as a literal"))
+                    .label("this value would be committed in the generated files")
+                    .help("pass a declared secret (`secrets.NAME`); a throwaway test database can use trust authentication (`POSTGRES_HOST_AUTH_METHOD = \"trust\"`)");
+                self.diags.push(d);
+            }
+        }
     }
 
     /// Declares the implicit `changes` job a `for svc in services.changed` loop needs.
@@ -270,4 +291,23 @@ impl<'a> Ctx<'a> {
     pub(super) fn pipeline_key(&self) -> String {
         self.current_pipeline.clone()
     }
+}
+
+/// Whether an environment variable name suggests a credential.
+pub fn looks_like_credential(name: &str) -> bool {
+    let up = name.to_ascii_uppercase();
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|w| up.contains(w))
+        && !up.ends_with("_FILE")
+        && !up.ends_with("_PATH")
 }

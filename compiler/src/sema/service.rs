@@ -68,7 +68,7 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.resources(&v));
         let env = self
             .get(&f, "env", sc)
-            .map_or(IndexMap::new(), |v| self.string_map_(&v));
+            .map_or(IndexMap::new(), |v| self.env_map(&v));
         let manifests = self
             .get(&f, "manifests", sc)
             .map_or(ir::Manifests::Generated, |v| self.manifests(&v));
@@ -114,7 +114,7 @@ impl<'a> Ctx<'a> {
                     .and_then(|v| self.resources(&v)),
                 env: self
                     .get(&of, "env", sc)
-                    .map_or(IndexMap::new(), |v| self.string_map_(&v)),
+                    .map_or(IndexMap::new(), |v| self.env_map(&v)),
             };
             if overrides.insert(env, o).is_some() {
                 let d = Diagnostic::new(

@@ -637,6 +637,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| id.replace(['-', '_'], " "));
         let mut env = IndexMap::new();
         if let Some(v) = self.get(&f, "env", scope) {
+            self.check_credential_literals(&v);
             if let Some(rec) = self.record_(&v) {
                 for (k, (_, val)) in rec.iter() {
                     if let Some(t) = self.to_template(val) {
