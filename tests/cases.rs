@@ -86,7 +86,7 @@ fn every_example_compiles_cleanly_and_validates() {
         if !dir.is_dir() {
             continue;
         }
-        let sources = gitopsc::cli::read_sources(&[dir.clone()]).unwrap();
+        let sources = gitopsc::cli::read_sources(std::slice::from_ref(&dir)).unwrap();
         let (c, files) = gitopsc::build(&sources);
         let rendered = gitopsc::diagnostics::render(
             &c.diagnostics,
