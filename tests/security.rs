@@ -143,7 +143,7 @@ fn no_generated_file_holds_a_credential() {
                         (m.get("name"), m.get("value"))
                     {
                         assert!(
-                            !(credential_name(n) && !is_reference(val)),
+                            !credential_name(n) || is_reference(val),
                             "{name}: {} sets {n} to a literal",
                             f.path
                         );
@@ -197,9 +197,9 @@ fn workflows_start_from_no_permissions_pin_actions_and_keep_expressions_out_of_s
             }
         }
         assert!(
-            !doc["on"]
+            doc["on"]
                 .get("pull_request_target")
-                .is_some_and(|v| !v.is_null()),
+                .is_none_or(|v| v.is_null()),
             "{name}: pull_request_target"
         );
     }

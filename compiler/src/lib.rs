@@ -11,6 +11,7 @@ pub mod backends;
 pub mod cli;
 pub mod diagnostics;
 pub mod emit;
+pub mod fmt;
 pub mod ir;
 pub mod sema;
 pub mod stdlib;
