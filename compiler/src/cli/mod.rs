@@ -14,6 +14,7 @@ mod graph;
 mod init;
 mod write;
 
+pub use graph::{dot as graph_dot, mermaid as graph_mermaid};
 pub use write::{plan_writes, Plan};
 
 /// The gitopsc command line.
