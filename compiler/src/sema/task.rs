@@ -679,6 +679,21 @@ impl<'a> Ctx<'a> {
             self.missing(d.keyword.span, &format!("step `{id}`"), "run");
             return None;
         };
+        if target == ir::Target::Tekton && condition.is_some() {
+            let span = f.key_span("if").unwrap_or(d.keyword.span);
+            if matches!(kind, ir::StepKind::Exec { .. }) {
+                self.unsupported(
+                    span,
+                    target,
+                    "a condition on a `command` step (it has no shell to test it)",
+                );
+                return None;
+            }
+            if !condition.as_ref().is_some_and(shell_testable) {
+                self.unsupported(span, target, "a step condition on an outcome (a step runs only if the ones before it succeeded)");
+                return None;
+            }
+        }
         Some(ir::Step {
             id: id.replace('_', "-"),
             name,
@@ -970,5 +985,16 @@ pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>
             .as_ref()
             .map(|c| c.map_templates(&mut |t| t.substitute(f))),
         writes: s.writes.clone(),
+    }
+}
+
+/// Whether a step condition can be tested by the step's shell: comparisons of values only.
+fn shell_testable(c: &ir::Cond) -> bool {
+    use ir::Cond;
+    match c {
+        Cond::Eq(..) | Cond::Ne(..) | Cond::Truthy(_) => true,
+        Cond::Not(inner) => shell_testable(inner),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().all(shell_testable),
+        _ => false,
     }
 }
