@@ -2,6 +2,8 @@
 //! recovered from each engine's files (GitHub `needs`; Tekton `runAfter` plus result
 //! references) has exactly the ordering of the IR's DAG.
 
+mod common;
+
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,40 +95,11 @@ fn tekton_graph(pipeline: &Value) -> (Graph, BTreeSet<String>) {
 }
 
 fn programs() -> Vec<(String, Vec<gitopsc::Source>)> {
-    let mut out = Vec::new();
-    for dir in [
+    common::programs(&[
         "tests/cases/both",
         "tests/cases/github",
         "tests/cases/tekton",
-    ] {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        for f in files
-            .into_iter()
-            .filter(|f| f.extension().is_some_and(|x| x == "gitops"))
-        {
-            out.push((
-                f.display().to_string(),
-                gitopsc::cli::read_sources(&[f]).unwrap(),
-            ));
-        }
-    }
-    let mut examples: Vec<_> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    examples.sort();
-    for d in examples {
-        out.push((
-            d.display().to_string(),
-            gitopsc::cli::read_sources(&[d]).unwrap(),
-        ));
-    }
-    out
+    ])
 }
 
 #[test]

@@ -3,46 +3,13 @@
 //! expression into a script, every action is pinned, and every workflow starts from no
 //! permissions.
 
+mod common;
+
 use serde::Deserialize;
 use serde_json::Value;
 
 fn sources() -> Vec<(String, Vec<gitopsc::Source>)> {
-    let mut out = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir("tests/cases")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for d in dirs {
-        let mut files: Vec<_> = std::fs::read_dir(&d)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        for f in files
-            .into_iter()
-            .filter(|f| f.extension().is_some_and(|x| x == "gitops"))
-        {
-            out.push((
-                f.display().to_string(),
-                gitopsc::cli::read_sources(&[f]).unwrap(),
-            ));
-        }
-    }
-    let mut examples: Vec<_> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    examples.sort();
-    for d in examples {
-        out.push((
-            d.display().to_string(),
-            gitopsc::cli::read_sources(&[d]).unwrap(),
-        ));
-    }
-    out
+    common::programs(&[])
 }
 
 fn rendered() -> Vec<(String, gitopsc::emit::RenderedFile)> {
