@@ -481,10 +481,44 @@ fn devpipeline_workflows_overlays_and_canary() {
         assert_eq!(environment(&promote, &id).as_deref(), Some(env));
         assert!(needs(&promote, &id).contains(&"slo-check".to_string()));
     }
-    // The error-budget watch every five minutes (a workflow: a CronJob is not expressible).
-    let budget = e.workflow("error-budget");
-    assert_eq!(budget["on"]["schedule"][0]["cron"], "*/5 * * * *");
-    assert!(scripts(&budget, "watch").contains("git revert"));
+    // The error-budget watch: a CronJob every five minutes in production only, one run at a
+    // time, on the API image at the tag prod deploys, with its credentials from Secrets.
+    assert!(!e
+        .files
+        .contains_key("app/.github/workflows/error-budget.yml"));
+    let budget = e.doc("gitops/k8s/overlays/prod/api/cronjob-error-budget.yaml");
+    assert_eq!(budget["kind"], "CronJob");
+    assert_eq!(budget["spec"]["schedule"], "*/5 * * * *");
+    assert_eq!(budget["spec"]["concurrencyPolicy"], "Forbid");
+    let pod = &budget["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    let container = &pod["containers"][0];
+    assert_eq!(container["image"], "ghcr.io/example/api");
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    let secret_of = |name: &str| {
+        container["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .map(|v| str_of(&v["valueFrom"]["secretKeyRef"]["name"]))
+    };
+    assert_eq!(secret_of("GITOPS_TOKEN").as_deref(), Some("gitops-token"));
+    assert_eq!(secret_of("SLACK_WEBHOOK").as_deref(), Some("slack-webhook"));
+    let prod_api = e.doc("gitops/k8s/overlays/prod/api/kustomization.yaml");
+    assert_eq!(prod_api["namespace"], "production");
+    assert!(strings(&prod_api["resources"]).contains(&"cronjob-error-budget.yaml".to_string()));
+    assert_eq!(prod_api["images"][0]["name"], "ghcr.io/example/api");
+    for env in ["dev", "staging", "canary"] {
+        let dir = format!("gitops/k8s/overlays/{env}/api");
+        assert!(!e
+            .files
+            .contains_key(&format!("{dir}/cronjob-error-budget.yaml")));
+        let k = e.doc(&format!("{dir}/kustomization.yaml"));
+        assert!(!strings(&k["resources"])
+            .iter()
+            .any(|r| r.starts_with("cronjob-")));
+    }
 
     // Four Argo CD Applications, all automated with pruning and self-healing.
     let apps = e.all("Application");
@@ -568,57 +602,65 @@ fn retail_store_change_detection_ecr_and_helm_values() {
             filters.contains(&format!("{s}:\n  - 'src/{s}/**'")),
             "filter of {s}"
         );
-        assert!(job(&wf, "changes")["outputs"][s].is_string(), "output {s}");
     }
-    for s in RETAIL_SERVICES {
-        let build = format!("build-{s}");
-        // Only changed services build; each is its own job, so one failure stops no other.
-        assert_eq!(needs(&wf, &build), ["changes"]);
-        assert_eq!(
-            job(&wf, &build)["if"],
-            format!("needs.changes.outputs.{s} == 'true'")
-        );
-        // ECR through OIDC, the repository created on demand.
-        assert_eq!(job(&wf, &build)["permissions"]["id-token"], "write");
-        let aws = step_using(&wf, &build, "aws-actions/configure-aws-credentials");
-        assert_eq!(
-            aws["with"]["role-to-assume"],
-            "arn:aws:iam::123456789012:role/retail-store-github-actions"
-        );
-        assert_eq!(aws["with"]["aws-region"], "us-west-2");
-        assert!(uses(&wf, &build).contains(&"aws-actions/amazon-ecr-login".to_string()));
-        assert!(scripts(&wf, &build).contains(&format!(
-            "aws ecr create-repository --repository-name \"retail-store-{s}\""
-        )));
-        // SHA and latest tags.
-        let push = step_using(&wf, &build, "docker/build-push-action");
-        let tags = strings(&Value::Array(
-            str_of(&push["with"]["tags"])
-                .lines()
-                .map(|l| Value::String(l.trim().to_string()))
-                .collect(),
-        ));
-        let repo = format!("123456789012.dkr.ecr.us-west-2.amazonaws.com/retail-store-{s}");
-        assert!(
-            tags.contains(&format!("{repo}:${{{{ github.sha }}}}")),
-            "{tags:?}"
-        );
-        assert!(tags.contains(&format!("{repo}:latest")), "{tags:?}");
-        // The Helm values update, committed back with [skip ci].
-        let update = format!("update-{s}");
-        assert!(needs(&wf, &update).contains(&build));
-        let script = scripts(&wf, &update);
-        assert!(script.contains(&format!("src/{s}/chart/values.yaml")));
-        assert!(script.contains(".image.tag = strenv(TAG)"));
-        assert!(script.contains("[skip ci]"));
-        assert_eq!(job(&wf, &update)["permissions"]["contents"], "write");
-    }
+    // One matrix job over the changed services, fail-fast off: one leg's failure stops no other.
+    let build = job(&wf, "build");
+    assert_eq!(needs(&wf, "build"), ["changes"]);
+    assert_eq!(
+        build["strategy"]["matrix"]["svc"],
+        "${{ fromJSON(needs.changes.outputs.changes) }}"
+    );
+    assert_eq!(build["strategy"]["fail-fast"], false);
+    assert_eq!(build["if"], "needs.changes.outputs.changes != '[]'");
+    assert_eq!(
+        job(&wf, "changes")["outputs"]["changes"],
+        "${{ steps.filter.outputs.changes }}"
+    );
+    // ECR through OIDC, the repository created on demand, named after the matrix's service.
+    assert_eq!(build["permissions"]["id-token"], "write");
+    let aws = step_using(&wf, "build", "aws-actions/configure-aws-credentials");
+    assert_eq!(
+        aws["with"]["role-to-assume"],
+        "arn:aws:iam::123456789012:role/retail-store-github-actions"
+    );
+    assert_eq!(aws["with"]["aws-region"], "us-west-2");
+    assert!(uses(&wf, "build").contains(&"aws-actions/amazon-ecr-login".to_string()));
+    assert!(scripts(&wf, "build")
+        .contains("aws ecr create-repository --repository-name \"retail-store-${MATRIX_SVC}\""));
+    // SHA and latest tags, built from the service's folder.
+    let push = step_using(&wf, "build", "docker/build-push-action");
+    assert_eq!(push["with"]["context"], "src/${{ matrix.svc }}");
+    let tags: Vec<String> = str_of(&push["with"]["tags"])
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    let repo = "123456789012.dkr.ecr.us-west-2.amazonaws.com/retail-store-${{ matrix.svc }}";
+    assert!(
+        tags.contains(&format!("{repo}:${{{{ github.sha }}}}")),
+        "{tags:?}"
+    );
+    assert!(tags.contains(&format!("{repo}:latest")), "{tags:?}");
+    // The Helm values update, a matrix over the same services after the builds, committed back
+    // with [skip ci]; the file path is read between quotes where the script single-quotes it.
+    let update = job(&wf, "update");
+    assert!(needs(&wf, "update").contains(&"build".to_string()));
+    assert_eq!(update["strategy"]["fail-fast"], false);
+    let script = scripts(&wf, "update");
+    assert!(script.contains("'src/'\"${MATRIX_SVC}\"'/chart/values.yaml'"));
+    assert!(script.contains(".image.tag = strenv(TAG)"));
+    assert!(script.contains("[skip ci]"));
+    assert_eq!(update["permissions"]["contents"], "write");
     // Pull requests build and scan the changed services without pushing.
     let pr = e.workflow("pr-build");
     assert_eq!(strings(&pr["on"]["pull_request"]["branches"]), ["main"]);
     assert_eq!(
-        step_using(&pr, "build-cart", "docker/build-push-action")["with"]["push"],
+        step_using(&pr, "build", "docker/build-push-action")["with"]["push"],
         "false"
+    );
+    assert_eq!(job(&pr, "build")["strategy"]["fail-fast"], false);
+    assert_eq!(
+        job(&pr, "build")["strategy"]["matrix"]["svc"],
+        "${{ fromJSON(needs.changes.outputs.changes) }}"
     );
 
     // Argo CD: one Application per service from its chart, under one AppProject.
@@ -801,15 +843,43 @@ fn craftista_per_service_workflows_database_tests_and_twelve_apps() {
             "docker.io/charliepoker/craftista-{svc}:${{{{ github.sha }}}}"
         )));
         assert!(tags.contains(&format!("docker.io/charliepoker/craftista-{svc}:main")));
-        // The dev overlay of the separate GitOps repository.
-        let checkout = step_using(&wf, "update-gitops", "actions/checkout");
+        // The shared GitOps update, called once the push succeeded: its input and its secret,
+        // passed by name, and the permissions its jobs request.
+        let update = job(&wf, "update-gitops");
+        assert_eq!(update["uses"], "./.github/workflows/update-gitops.yml");
+        assert_eq!(update["with"], serde_json::json!({ "service": svc }));
+        assert_eq!(
+            update["secrets"],
+            serde_json::json!({ "GITOPS_TOKEN": "${{ secrets.GITOPS_TOKEN }}" })
+        );
+        assert_eq!(needs(&wf, "update-gitops"), ["push"]);
+        assert_eq!(
+            update["if"],
+            "!cancelled() && needs.push.result == 'success'"
+        );
+        assert_eq!(update["permissions"]["contents"], "write");
+        assert!(update["runs-on"].is_null() && update["steps"].is_null());
+    }
+    // The reusable workflow: the dev overlay of the separate GitOps repository.
+    let shared = e.workflow("update-gitops");
+    let call = &shared["on"]["workflow_call"];
+    assert_eq!(call["inputs"]["service"]["required"], true);
+    assert_eq!(call["secrets"]["GITOPS_TOKEN"]["required"], true);
+    assert!(shared["on"]["push"].is_null());
+    for (svc, _) in CRAFTISTA {
+        let id = format!("update-{svc}");
+        assert_eq!(
+            job(&shared, &id)["if"],
+            format!("inputs.service == '{svc}'")
+        );
+        let checkout = step_using(&shared, &id, "actions/checkout");
         assert_eq!(
             checkout["with"]["repository"],
             "charliepoker/craftista-gitops"
         );
         assert_eq!(checkout["with"]["token"], "${{ secrets.GITOPS_TOKEN }}");
         assert_eq!(
-            job(&wf, "update-gitops")["steps"][1]["working-directory"],
+            job(&shared, &id)["steps"][1]["working-directory"],
             format!("kubernetes/overlays/dev/{svc}")
         );
     }

@@ -2,7 +2,7 @@
 //!
 //! The JSON Schemas in `schemas/` are embedded in the binary and compiled on first use; a
 //! document is matched to its schema by `apiVersion`/`kind` (GitHub workflows by their path).
-//! Kinds without a vendored schema (core Kubernetes kinds, Istio) are not checked here; the
+//! Kinds without a vendored schema (core Kubernetes kinds but CronJob, Istio) are not checked here; the
 //! external validators in `.ci/validate-outputs` cover them through `kubectl kustomize`.
 //! Invariant: validation never reaches the network; every `$ref` resolves to an embedded file.
 
@@ -76,6 +76,10 @@ const SCHEMAS: &[(&str, &str)] = &[
     (
         "meta.apis.pkg.apimachinery.k8s.io/time_v1.json",
         include_str!("../../schemas/meta.apis.pkg.apimachinery.k8s.io/time_v1.json"),
+    ),
+    (
+        "batch/cronjob_v1.json",
+        include_str!("../../schemas/batch/cronjob_v1.json"),
     ),
     (
         "kustomize.config.k8s.io/kustomization.json",
@@ -160,6 +164,7 @@ pub fn schema_for(path: &str, doc: &Value) -> Option<&'static str> {
         ("triggers.tekton.dev/v1beta1", "TriggerTemplate") => {
             "triggers.tekton.dev/triggertemplate_v1beta1.json"
         }
+        ("batch/v1", "CronJob") => "batch/cronjob_v1.json",
         ("kustomize.config.k8s.io/v1beta1", "Kustomization") => {
             "kustomize.config.k8s.io/kustomization.json"
         }

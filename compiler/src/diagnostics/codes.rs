@@ -65,6 +65,12 @@ codes! {
     ProjectMissing = "E0030", Error, "the program has no project, or more than one";
     ResultUnavailable = "E0031", Error, "a result is read where it cannot exist yet";
     NotConstant = "E0032", Error, "a value known only at run time is used where a constant is needed";
+    NotReusable = "E0033", Error, "a job calls a pipeline that is not a reusable workflow";
+    CallCycle = "E0034", Error, "pipelines call each other in a cycle";
+    CallJobField = "E0035", Error, "a job that calls a pipeline sets what only a job with steps can have";
+    MatrixServiceField = "E0036", Error, "a matrix over services reads a service attribute that differs between them";
+    WorkloadNotDelivered = "E0037", Error, "a scheduled workload runs where its service is not delivered";
+    ScheduleNeverFires = "E0038", Error, "a schedule names only dates that do not exist";
     Unused = "W0001", Warning, "a declaration is never used";
     Unreachable = "W0002", Warning, "a job can never run";
     Internal = "E9999", Error, "the compiler found a bug in itself";

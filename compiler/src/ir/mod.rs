@@ -31,6 +31,8 @@ pub type JobId = usize;
 pub type TaskId = usize;
 /// Index of a registry in [`Program::registries`].
 pub type RegistryId = usize;
+/// Index of a pipeline in [`Program::pipelines`].
+pub type PipelineId = usize;
 
 /// A whole checked program, ready for the backends.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +48,8 @@ pub struct Program {
     pub tasks: Vec<TaskDef>,
     pub pipelines: Vec<Pipeline>,
     pub deployments: Vec<Deployment>,
+    /// Scheduled workloads (Kubernetes CronJobs), each delivered with a service.
+    pub cronjobs: Vec<CronJob>,
     /// Secrets the program declares, by name (the name the engine stores them under).
     pub secrets: Vec<SecretDecl>,
     /// Where each kind of output goes.
@@ -680,6 +684,21 @@ pub struct Job {
     pub permissions: BTreeSet<Permission>,
     /// Overrides the task's [`TaskDef::checkout`].
     pub checkout: Option<bool>,
+    /// The job runs another pipeline instead of a task (a GitHub reusable workflow); `task` is
+    /// then a placeholder without steps, and the job has no runner, containers or timeout.
+    pub call: Option<PipelineCall>,
+}
+
+/// A job's call of another pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineCall {
+    /// The called pipeline: it has a [`Trigger::Call`], targets GitHub, and the calls between
+    /// pipelines never form a cycle.
+    pub pipeline: PipelineId,
+    /// A value for inputs of the called pipeline, by input name (every required input has one).
+    pub inputs: IndexMap<String, Template>,
+    /// For each secret of the called pipeline (by its name there), the caller's secret passed.
+    pub secrets: IndexMap<String, String>,
 }
 
 impl Job {
@@ -823,6 +842,96 @@ pub enum Via {
     Commit { skip_ci: bool },
     /// A pull request, merged automatically when `auto_merge`.
     PullRequest { auto_merge: bool },
+}
+
+/// A scheduled workload: a Kubernetes CronJob delivered with a service, written into the
+/// service's overlay of every environment it runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronJob {
+    /// DNS-1123 label of at most 52 characters (also with each environment's name prefix): the
+    /// CronJob's and its container's name.
+    pub name: String,
+    /// The service it is delivered with.
+    pub service: ServiceId,
+    /// The environments it runs in, in declaration order, each one its service is delivered to
+    /// through Kustomize; never empty.
+    pub environments: Vec<EnvId>,
+    /// A five-field cron expression or a macro (`@hourly`).
+    pub schedule: String,
+    /// IANA time zone of the schedule (`spec.timeZone`).
+    pub time_zone: Option<String>,
+    /// A pinned image reference (tag or digest); `None` runs the service's image at the tag the
+    /// environment deploys.
+    pub image: Option<String>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: IndexMap<String, EnvValue>,
+    pub resources: Option<Resources>,
+    pub concurrency: ConcurrencyPolicy,
+    pub suspend: bool,
+    pub successful_history: u32,
+    pub failed_history: u32,
+    pub backoff_limit: Option<u32>,
+    pub active_deadline_seconds: Option<u64>,
+    pub starting_deadline_seconds: Option<u64>,
+    pub restart: RestartPolicy,
+    /// Per-environment overrides keyed by environment (each one of `environments`).
+    pub overrides: IndexMap<EnvId, CronJobOverride>,
+}
+
+/// What `in ENV { ... }` changes in a CronJob.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CronJobOverride {
+    pub schedule: Option<String>,
+    pub time_zone: Option<String>,
+    pub suspend: Option<bool>,
+    pub resources: Option<Resources>,
+    /// Variables added to, or replacing, the CronJob's own.
+    pub env: IndexMap<String, EnvValue>,
+}
+
+/// The value of a container environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    Plain(String),
+    /// A declared secret (by its name in the program), read through `secretKeyRef`.
+    Secret(String),
+}
+
+/// What happens when a run is due while the previous one still runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConcurrencyPolicy {
+    Allow,
+    Forbid,
+    Replace,
+}
+
+impl ConcurrencyPolicy {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConcurrencyPolicy::Allow => "Allow",
+            ConcurrencyPolicy::Forbid => "Forbid",
+            ConcurrencyPolicy::Replace => "Replace",
+        }
+    }
+}
+
+/// The restart policy of a CronJob's pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    Never,
+    OnFailure,
+}
+
+impl RestartPolicy {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartPolicy::Never => "Never",
+            RestartPolicy::OnFailure => "OnFailure",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,6 +17,7 @@ const TOP_LEVEL: &[&str] = &[
     "task",
     "pipeline",
     "deployment",
+    "cronjob",
     "pin",
     "image",
 ];
@@ -138,6 +139,7 @@ impl<'a> Ctx<'a> {
             "task" => self.add_task(item),
             "pipeline" => self.add_unique(item, |cx| &mut cx.pipeline_items),
             "deployment" => self.add_unique(item, |cx| &mut cx.deployment_items),
+            "cronjob" => self.add_unique(item, |cx| &mut cx.cronjob_items),
             "secret" => self.add_secret(item),
             "pin" => self.add_pin(item),
             _ => self.add_image(item),

@@ -17,9 +17,11 @@ mod eval;
 mod fields;
 mod jobs;
 mod pipeline;
+mod pipeline_call;
 mod service;
 mod task;
 mod value;
+mod workload;
 
 use crate::ast::{Decl, File};
 use crate::diagnostics::{Diagnostic, Span};
@@ -80,6 +82,7 @@ pub struct Ctx<'a> {
     pub task_items: IndexMap<String, Item<'a>>,
     pub pipeline_items: Vec<Item<'a>>,
     pub deployment_items: Vec<Item<'a>>,
+    pub cronjob_items: Vec<Item<'a>>,
     pub secrets: IndexMap<String, (Span, String)>,
     pub used_secrets: HashSet<String>,
     pub pins: IndexMap<String, ActionPin>,
@@ -95,6 +98,8 @@ pub struct Ctx<'a> {
     pub inputs: Vec<String>,
     /// Jobs of the pipeline being checked: declaration name to instance ids (by service).
     pub jobs: pipeline::JobTable,
+    /// Pipelines as callees: their signatures and the calls between them.
+    pub calls: pipeline_call::Calls,
     /// Jobs referenced while evaluating the current job, with where (dependency edges).
     pub current_refs: Vec<(usize, Span)>,
     /// Dependencies of each job of the current pipeline, with the span that created each.
@@ -115,6 +120,7 @@ pub struct Ctx<'a> {
     pub task_spans: Vec<Span>,
     pub pipelines: Vec<ir::Pipeline>,
     pub deployments: Vec<ir::Deployment>,
+    pub cronjobs: Vec<ir::CronJob>,
     /// Where each environment is deployed from, for the cross-target checks.
     pub deploy_spans: Vec<Span>,
     pub pipeline_spans: Vec<pipeline::PipelineSpans>,
@@ -166,6 +172,7 @@ impl<'a> Ctx<'a> {
             task_items: IndexMap::new(),
             pipeline_items: Vec::new(),
             deployment_items: Vec::new(),
+            cronjob_items: Vec::new(),
             secrets: IndexMap::new(),
             used_secrets: HashSet::new(),
             pins: IndexMap::new(),
@@ -177,6 +184,7 @@ impl<'a> Ctx<'a> {
             current_module: None,
             inputs: Vec::new(),
             jobs: pipeline::JobTable::default(),
+            calls: Default::default(),
             current_refs: Vec::new(),
             edges: Vec::new(),
             inline_tasks: HashSet::new(),
@@ -191,6 +199,7 @@ impl<'a> Ctx<'a> {
             task_spans: Vec::new(),
             pipelines: Vec::new(),
             deployments: Vec::new(),
+            cronjobs: Vec::new(),
             deploy_spans: Vec::new(),
             pipeline_spans: Vec::new(),
         }
@@ -203,6 +212,7 @@ impl<'a> Ctx<'a> {
         self.check_services();
         self.check_pipelines();
         self.check_deployments();
+        self.check_cronjobs();
         self.cross_checks();
         self.unused_warnings();
     }
@@ -263,6 +273,7 @@ impl<'a> Ctx<'a> {
             tasks: self.task_defs,
             pipelines: self.pipelines,
             deployments: self.deployments,
+            cronjobs: self.cronjobs,
             secrets,
             routing: self.routing,
             images: self

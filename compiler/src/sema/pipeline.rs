@@ -4,7 +4,10 @@
 //! every job reference met during evaluation becomes a dependency edge with the span where it
 //! was written, so a cycle is reported with one label per edge.
 
+use super::call::BoundArgs;
 use super::eval::Scope;
+use super::jobs::ServiceAxis;
+use super::pipeline_call::{Callee, PipelineSig};
 use super::value::{JobSel, V, VK};
 use super::{Ctx, Item};
 use crate::ast::{Decl, Name, StmtKind};
@@ -40,6 +43,15 @@ pub struct PipelineSpans {
     pub name: Span,
     pub jobs: Vec<Span>,
     pub targets: Option<Span>,
+}
+
+/// What is read from a pipeline before its jobs.
+struct Head<'a> {
+    f: super::fields::Fields<'a>,
+    targets: Vec<Target>,
+    triggers: Vec<ir::Trigger>,
+    inputs: Vec<ir::Input>,
+    call_secrets: Vec<String>,
 }
 
 struct JobSrc<'a> {
@@ -83,15 +95,39 @@ const TRIGGERS: &[&str] = &[
 
 impl<'a> Ctx<'a> {
     pub(super) fn check_pipelines(&mut self) {
-        for item in self.pipeline_items.clone() {
-            if let Some((p, spans)) = self.pipeline(&item) {
+        let items = self.pipeline_items.clone();
+        // Every pipeline's triggers first: they are the signature a job calling it is checked
+        // against, whatever the order of declarations.
+        let heads: Vec<Head<'a>> = items.iter().map(|item| self.pipeline_head(item)).collect();
+        self.calls.sigs = items
+            .iter()
+            .zip(&heads)
+            .map(|(item, h)| PipelineSig {
+                name: item.name.clone(),
+                name_span: item.name_span,
+                callable: h.triggers.contains(&ir::Trigger::Call),
+                inputs: h.inputs.clone(),
+                secrets: h
+                    .call_secrets
+                    .iter()
+                    .filter(|s| !s.eq_ignore_ascii_case("GITHUB_TOKEN"))
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        self.calls.edges = vec![Vec::new(); items.len()];
+        for (k, (item, head)) in items.iter().zip(heads).enumerate() {
+            self.calls.caller = k;
+            if let Some((p, spans)) = self.pipeline(item, head) {
                 self.pipelines.push(p);
                 self.pipeline_spans.push(spans);
             }
         }
+        self.check_call_cycles();
     }
 
-    fn pipeline(&mut self, item: &Item<'a>) -> Option<(ir::Pipeline, PipelineSpans)> {
+    /// A pipeline's body, targets and triggers.
+    fn pipeline_head(&mut self, item: &Item<'a>) -> Head<'a> {
         let what = format!("pipeline `{}`", item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
@@ -100,20 +136,41 @@ impl<'a> Ctx<'a> {
             PIPELINE_FIELDS,
             &["on", "job", "finally", "for"],
         );
+        let targets = match self.get(&f, "targets", &item.scope) {
+            Some(v) => self.targets(&v),
+            None => vec![Target::Github],
+        };
+        let (triggers, inputs, call_secrets) = self.triggers(&f, &item.scope, &targets);
+        Head {
+            f,
+            targets,
+            triggers,
+            inputs,
+            call_secrets,
+        }
+    }
+
+    fn pipeline(
+        &mut self,
+        item: &Item<'a>,
+        head: Head<'a>,
+    ) -> Option<(ir::Pipeline, PipelineSpans)> {
+        let Head {
+            f,
+            targets,
+            triggers,
+            inputs,
+            call_secrets,
+        } = head;
         let sc = item.scope.clone();
         self.current_pipeline = item.name.clone();
         self.edges.clear();
         self.k8s_name(&item.name, item.name_span, "a pipeline");
-        let targets = match self.get(&f, "targets", &sc) {
-            Some(v) => self.targets(&v),
-            None => vec![Target::Github],
-        };
         let mut spans = PipelineSpans {
             name: item.name_span,
             jobs: Vec::new(),
             targets: f.key_span("targets"),
         };
-        let (triggers, inputs, call_secrets) = self.triggers(&f, &sc, &targets);
         self.inputs = inputs.iter().map(|i| i.name.clone()).collect();
         let display = self
             .get(&f, "name", &sc)
@@ -121,7 +178,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| item.name.clone());
         let concurrency = self
             .get(&f, "concurrency", &sc)
-            .and_then(|v| self.concurrency(&v, &targets));
+            .and_then(|v| self.concurrency_group(&v, &targets));
         let runs_on = self
             .get(&f, "runs_on", &sc)
             .and_then(|v| self.str_(&v))
@@ -178,7 +235,7 @@ impl<'a> Ctx<'a> {
         self.diags.push(d);
     }
 
-    fn concurrency(&mut self, v: &V, targets: &[Target]) -> Option<ir::Concurrency> {
+    fn concurrency_group(&mut self, v: &V, targets: &[Target]) -> Option<ir::Concurrency> {
         if targets.contains(&Target::Tekton) {
             self.unsupported(v.span, Target::Tekton, "concurrency groups");
         }
@@ -492,7 +549,10 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        if srcs.iter().any(|s| s.changed) && !self.jobs.decls.contains_key("changes") {
+        let changed = srcs
+            .iter()
+            .any(|s| s.changed || super::jobs::matrix_over_changed(s.decl));
+        if changed && !self.jobs.decls.contains_key("changes") {
             self.add_changes_job();
         }
         srcs
@@ -582,15 +642,13 @@ impl<'a> Ctx<'a> {
         let implicit = self.jobs.jobs.len() > srcs.len();
         // Task keys and results, so references can be checked before the referenced job is lowered.
         // `None`: a job with inline steps; `Some(None)`: a call that did not resolve.
-        let mut keys: Vec<Option<Option<String>>> = Vec::new();
+        let mut keys: Vec<Option<Option<Callee>>> = Vec::new();
         for (i, src) in srcs.iter().enumerate() {
-            let key = src
-                .decl
-                .value
-                .as_ref()
-                .map(|e| self.callee_key(e, &src.scope));
+            let key = src.decl.value.as_ref().map(|e| self.callee(e, &src.scope));
             let results = match &key {
-                Some(Some(k)) => self.task_sig(k).map_or(Vec::new(), |s| s.results),
+                Some(Some(Callee::Task(k))) => self.task_sig(k).map_or(Vec::new(), |s| s.results),
+                // A called workflow declares no outputs.
+                Some(Some(Callee::Pipeline(_))) => Vec::new(),
                 _ => self.inline_results(src.decl),
             };
             self.jobs.jobs[i].results = results;
@@ -633,6 +691,7 @@ impl<'a> Ctx<'a> {
             outputs: Vec::new(),
             permissions: Default::default(),
             checkout: None,
+            call: None,
         }
     }
 
@@ -652,24 +711,6 @@ impl<'a> Ctx<'a> {
             scope.push(name.clone(), V::new(VK::Job(sel), Span::default()));
         }
         scope
-    }
-
-    /// The task a job's value calls. Job names do not shadow tasks here, so `job build =
-    /// build()` calls the task `build`.
-    fn callee_key(&mut self, e: &crate::ast::Expr, base: &Scope) -> Option<String> {
-        let f = match &e.kind {
-            crate::ast::ExprKind::Call(f, _) => f,
-            _ => e,
-        };
-        let v = self.eval(f, base);
-        match &v.kind {
-            VK::Task(k) => Some(k.clone()),
-            VK::Error => None,
-            _ => {
-                self.mismatch(&v, "a task call");
-                None
-            }
-        }
     }
 
     /// Evaluates a job's call: the callee without job names in scope, the arguments with them.
@@ -782,7 +823,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         i: usize,
         src: &JobSrc<'a>,
-        key: Option<Option<String>>,
+        key: Option<Option<Callee>>,
         targets: &[Target],
         runs_on: &str,
     ) -> Option<ir::Job> {
@@ -791,10 +832,11 @@ impl<'a> Ctx<'a> {
         let mut scope = self.job_scope(&src.scope, info.service);
         self.current_refs.clear();
         let what = format!("job `{}`", info.base);
-        let keywords: &[&str] = if key.is_some() {
-            &["container", "matrix"]
-        } else {
-            INLINE_JOB_DECLS
+        let keywords: &[&str] = match &key {
+            // Steps are read to be reported: a job that calls a pipeline runs none.
+            Some(Some(Callee::Pipeline(_))) => &["container", "matrix", "step"],
+            Some(_) => &["container", "matrix"],
+            None => INLINE_JOB_DECLS,
         };
         let f = self.fields(
             src.decl.body.as_ref(),
@@ -803,50 +845,23 @@ impl<'a> Ctx<'a> {
             JOB_FIELDS,
             keywords,
         );
-        let matrix = self.matrix(&f, &scope);
-        if let Some(m) = &matrix {
-            let mut rec = super::value::Record::new();
-            for axis in m.axes.keys().chain(m.include.iter().flat_map(|r| r.keys())) {
-                rec.insert(
-                    axis.clone(),
-                    (
-                        info.span,
-                        V::new(
-                            VK::Tmpl(Template::of_ref(Ref::Matrix(axis.clone()))),
-                            info.span,
-                        ),
-                    ),
-                );
-            }
-            scope.push(
-                "matrix",
-                V::new(VK::Record(std::rc::Rc::new(rec)), info.span),
-            );
-            if targets.contains(&Target::Tekton)
-                && m.include.iter().chain(&m.exclude).next().is_some()
-            {
-                self.unsupported(info.span, Target::Tekton, "matrix include/exclude rows");
+        if let Some(Some(Callee::Pipeline(p))) = &key {
+            let span = src.decl.value.as_ref().map_or(info.span, |e| e.span);
+            self.check_call_job(&f, *p, span, targets);
+        }
+        let (matrix, axes) = self.job_matrix(&f, &mut scope, &info, targets);
+        // The arguments (and inline steps) also see each service axis as a service.
+        let mut work_scope = scope.clone();
+        for a in &axes {
+            work_scope.push(a.name.clone(), self.service_axis_value(a));
+        }
+        let (task, bound, call) = self.job_work(&info, src, key, &work_scope, &axes, targets)?;
+        let mut needs: Vec<(usize, Span)> = std::mem::take(&mut self.current_refs);
+        for m in matrix.iter().flat_map(|m| m.axes.values()) {
+            if let ir::MatrixAxis::Changed { job, .. } = m {
+                needs.push((*job, info.span));
             }
         }
-        let (task, bound) = match (key, &src.decl.value) {
-            (Some(key), Some(e)) => {
-                let key = key?;
-                let v = self.eval_job_call(e, &src.scope, &scope);
-                let VK::Call(c) = &v.kind else { return None };
-                let bound = self.bind_call(c, v.span)?;
-                (self.task_index(&key)?, bound)
-            }
-            _ => (
-                self.inline_task(&info, src.decl, &scope)?,
-                Default::default(),
-            ),
-        };
-        self.check_realisations(
-            task,
-            targets,
-            src.decl.value.as_ref().map_or(info.span, |e| e.span),
-        );
-        let mut needs: Vec<(usize, Span)> = std::mem::take(&mut self.current_refs);
         if let Some(v) = self.get(&f, "needs", &scope) {
             self.current_refs.clear();
             for n in self.list_(&v) {
@@ -890,7 +905,7 @@ impl<'a> Ctx<'a> {
             .map(|s| s.div_ceil(60) as u32);
         let concurrency = self
             .get(&f, "concurrency", &scope)
-            .and_then(|v| self.concurrency(&v, targets));
+            .and_then(|v| self.concurrency_group(&v, targets));
         let name = self
             .get(&f, "name", &scope)
             .and_then(|v| self.str_(&v))
@@ -930,7 +945,49 @@ impl<'a> Ctx<'a> {
             outputs: Vec::new(),
             permissions,
             checkout,
+            call,
         })
+    }
+
+    /// What the job runs: its task with the bound arguments, or the pipeline it calls (with a
+    /// placeholder task).
+    fn job_work(
+        &mut self,
+        info: &JobInfo,
+        src: &JobSrc<'a>,
+        key: Option<Option<Callee>>,
+        scope: &Scope,
+        axes: &[ServiceAxis],
+        targets: &[Target],
+    ) -> Option<(usize, BoundArgs, Option<ir::PipelineCall>)> {
+        let value_span = src.decl.value.as_ref().map_or(info.span, |e| e.span);
+        let (task, bound) = match (key, &src.decl.value) {
+            (Some(Some(Callee::Pipeline(p))), Some(e)) => {
+                let call = self.bind_pipeline_call(p, e, scope, axes)?;
+                return Some((self.call_task(p), BoundArgs::default(), Some(call)));
+            }
+            (Some(key), Some(e)) => {
+                let Some(Callee::Task(key)) = key else {
+                    return None;
+                };
+                let v = self.eval_job_call(e, &src.scope, scope);
+                let VK::Call(c) = &v.kind else { return None };
+                for (_, a) in &c.args {
+                    self.check_matrix_value(a, axes);
+                }
+                let mut bound = self.bind_call(c, v.span)?;
+                let task = self.task_index(&key)?;
+                self.check_matrix_reads(task, c, &mut bound.args, axes, targets);
+                (task, bound)
+            }
+            _ => {
+                let task = self.inline_task(info, src.decl, scope)?;
+                self.check_matrix_steps(task, info.span, axes);
+                (task, BoundArgs::default())
+            }
+        };
+        self.check_realisations(task, targets, value_span);
+        Some((task, bound, None))
     }
 
     fn need(&mut self, v: &V) {
@@ -1100,7 +1157,7 @@ impl<'a> Ctx<'a> {
 
 /// A cycle in the dependency relation (`edges[j]` lists what job `j` needs), as the list of
 /// jobs where each needs the next and the last needs the first.
-fn find_cycle(n: usize, edges: &[Vec<(usize, Span)>]) -> Option<Vec<usize>> {
+pub(super) fn find_cycle(n: usize, edges: &[Vec<(usize, Span)>]) -> Option<Vec<usize>> {
     let mut state = vec![0u8; n];
     for start in 0..n {
         if state[start] != 0 {

@@ -6,15 +6,21 @@
 //! depend on it; needs are sorted by id and never form a cycle. A job that needs a job which
 //! may be skipped still runs when nothing failed or was cancelled. Every job names each
 //! permission it holds (with a comment saying why, except `contents: read`), and exports every
-//! result another job reads.
+//! result another job reads. A job that calls another pipeline is `uses:` its workflow, with
+//! its inputs and each secret by name (never `inherit`), and grants every permission the called
+//! workflow's jobs request.
 
 use super::expr;
 use super::model;
 use super::steps::{self, JobSteps};
 use super::Ctx;
 use crate::emit::with_comment;
-use crate::ir::{Cond, Job, JobId, Matrix, MatrixAxis, Permission, Ref, Step, StepKind, Template};
-use indexmap::IndexMap;
+use crate::ir::{
+    Cond, Job, JobId, Matrix, MatrixAxis, ParamType, Permission, Pipeline, PipelineCall, Program,
+    Ref, Step, StepKind, Template,
+};
+use indexmap::{IndexMap, IndexSet};
+use std::collections::{BTreeSet, HashSet};
 
 /// Facts about every job of a pipeline, computed once.
 pub struct Plan {
@@ -110,11 +116,17 @@ fn jobs_read(job: &Job, steps: &[Step]) -> Vec<JobId> {
         }
     };
     job.args.values().for_each(&mut visit);
+    call_inputs(job).for_each(&mut visit);
     for s in steps {
         step_templates(s, &mut visit);
     }
     read.extend(changed_axes(job).into_iter().map(|(k, _)| k));
     read
+}
+
+/// The values a job that calls a pipeline passes to its inputs.
+fn call_inputs(job: &Job) -> impl Iterator<Item = &Template> {
+    job.call.iter().flat_map(|c| c.inputs.values())
 }
 
 fn cond_jobs(c: &Cond, out: &mut Vec<JobId>) {
@@ -138,6 +150,9 @@ fn cond_jobs(c: &Cond, out: &mut Vec<JobId>) {
 
 /// Whether job `a` needs job `b`, directly or not.
 fn reaches(needs: &[Vec<JobId>], a: JobId, b: JobId) -> bool {
+    if needs.get(a).is_none_or(Vec::is_empty) {
+        return false;
+    }
     let mut seen = vec![false; needs.len()];
     let mut stack = vec![a];
     while let Some(k) = stack.pop() {
@@ -169,19 +184,28 @@ fn changed_axes(job: &Job) -> Vec<(JobId, &str)> {
 /// Every result read anywhere in the pipeline becomes an output of the job producing it.
 fn outputs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<String>> {
     let jobs = &ctx.pipeline.jobs;
-    let mut out: Vec<Vec<String>> = jobs.iter().map(|j| j.outputs.clone()).collect();
+    let mut out: Vec<IndexSet<String>> = jobs
+        .iter()
+        .map(|j| j.outputs.iter().cloned().collect())
+        .collect();
+    // Result names per task, built once: a change-detection task has one result per service.
+    let mut known: std::collections::HashMap<usize, HashSet<&str>> = Default::default();
     for (job, name) in result_reads(ctx, steps) {
-        let known = jobs
-            .get(job)
-            .and_then(|j| ctx.task(j))
-            .is_some_and(|t| t.results.iter().any(|r| r.name == name));
-        if let Some(list) = out.get_mut(job) {
-            if known && !list.contains(&name) {
-                list.push(name);
+        let Some(task) = jobs.get(job).map(|j| j.task) else {
+            continue;
+        };
+        let names = known.entry(task).or_insert_with(|| {
+            ctx.program.tasks.get(task).map_or_else(HashSet::new, |t| {
+                t.results.iter().map(|r| r.name.as_str()).collect()
+            })
+        });
+        if names.contains(name.as_str()) {
+            if let Some(list) = out.get_mut(job) {
+                list.insert(name);
             }
         }
     }
-    out
+    out.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
 /// Every (job, result) the pipeline reads: in arguments, conditions, concurrency groups,
@@ -198,6 +222,7 @@ fn result_reads(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<(JobId, String)> {
     };
     for (j, job) in jobs.iter().enumerate() {
         job.args.values().for_each(&mut visit);
+        call_inputs(job).for_each(&mut visit);
         if let Some(c) = &job.condition {
             expr::cond_templates(c, &mut visit);
         }
@@ -253,8 +278,11 @@ fn step_templates(s: &Step, f: &mut dyn FnMut(&Template)) {
 }
 
 /// One job of the workflow.
-pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::Job> {
+pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::AnyJob> {
     let job = ctx.pipeline.jobs.get(j)?;
+    if let Some(call) = &job.call {
+        return call_job(ctx, plan, j, call).map(model::AnyJob::Call);
+    }
     let task = ctx.task(job)?;
     let steps = plan.steps.get(j).map_or(&[][..], Vec::as_slice);
     let publishing = plan.publishing || steps::uses_publisher(steps);
@@ -264,7 +292,7 @@ pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::Job> {
         steps,
         publishing,
     };
-    Some(model::Job {
+    Some(model::AnyJob::Steps(model::Job {
         name: job.name.clone(),
         needs: needs(ctx, plan, j),
         condition: job_if(ctx, plan, j),
@@ -277,6 +305,94 @@ pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::Job> {
         services: services(job),
         outputs: job_outputs(plan, j, task),
         steps: steps::build(ctx, &js),
+    }))
+}
+
+/// A job that calls another pipeline's workflow: `uses:` its file, `with:` the inputs,
+/// `secrets:` each secret by name, and the permissions the called jobs request.
+fn call_job(ctx: &Ctx, plan: &Plan, j: JobId, call: &PipelineCall) -> Option<model::CallJob> {
+    let job = ctx.pipeline.jobs.get(j)?;
+    let callee = ctx.program.pipelines.get(call.pipeline)?;
+    let with = call
+        .inputs
+        .iter()
+        .map(|(name, t)| (name.clone(), input_value(ctx, callee, name, t)))
+        .collect();
+    let secrets = call
+        .secrets
+        .iter()
+        .map(|(name, s)| (name.clone(), format!("${{{{ secrets.{s} }}}}")))
+        .collect();
+    let mut perms = called_permissions(ctx.program, callee, 0);
+    perms.extend(job.permissions.iter().copied());
+    let why = format!("for workflow {}", callee.name);
+    Some(model::CallJob {
+        name: job.name.clone(),
+        needs: needs(ctx, plan, j),
+        condition: job_if(ctx, plan, j),
+        permissions: render_permissions(&perms, &why),
+        concurrency: concurrency(ctx, job),
+        strategy: job.matrix.as_ref().map(|m| strategy(ctx, m)),
+        uses: format!("./{}", super::workflow_path(ctx.program, callee)),
+        with,
+        secrets,
+    })
+}
+
+/// An input value typed as the called workflow declares the input: GitHub refuses a string
+/// where a boolean or a number is declared.
+fn input_value(ctx: &Ctx, callee: &Pipeline, name: &str, t: &Template) -> model::Scalar {
+    let ty = callee.inputs.iter().find(|i| i.name == name).map(|i| &i.ty);
+    match (ty, t.as_literal()) {
+        (Some(ParamType::Bool), Some(lit)) if lit == "true" || lit == "false" => {
+            model::Scalar::Bool(lit == "true")
+        }
+        (Some(ParamType::Int), Some(lit)) if lit.parse::<i64>().is_ok() => {
+            model::Scalar::Int(lit.parse().unwrap_or_default())
+        }
+        _ => model::Scalar::Str(expr::inline(ctx, t)),
+    }
+}
+
+/// Every permission the jobs of a called workflow request, as they are written in its file
+/// (and, for its own calls, what those request); a caller must grant at least these. Calls
+/// between pipelines never form a cycle; the depth bound only guards against a broken IR.
+fn called_permissions(program: &Program, callee: &Pipeline, depth: usize) -> BTreeSet<Permission> {
+    let mut out = BTreeSet::new();
+    if depth > program.pipelines.len() {
+        return out;
+    }
+    let ctx = Ctx {
+        program,
+        pipeline: callee,
+        short_sha_step: false,
+    };
+    let pull_requests = super::has_pull_requests(callee);
+    for job in &callee.jobs {
+        out.extend(job.permissions.iter().copied());
+        if let Some(c) = &job.call {
+            if let Some(p) = program.pipelines.get(c.pipeline) {
+                out.extend(called_permissions(program, p, depth + 1));
+            }
+            continue;
+        }
+        let Some(task) = ctx.task(job) else { continue };
+        out.extend(job.all_permissions(task));
+        if job.checks_out(task) {
+            out.insert(Permission::ContentsRead);
+        }
+        if pull_requests && lists_changes(&steps::resolved_steps(job, task)) {
+            out.insert(Permission::PullRequestsRead);
+        }
+    }
+    out
+}
+
+/// Whether a job runs the change filter, which lists a pull request's files through the API.
+fn lists_changes(steps: &[Step]) -> bool {
+    steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Uses { action, .. }
+            if action.name.eq_ignore_ascii_case("dorny/paths-filter"))
     })
 }
 
@@ -358,10 +474,21 @@ fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> IndexMap<String
     if job.checks_out(js.task) {
         perms.insert(Permission::ContentsRead);
     }
+    let mut out = render_permissions(&perms, &format!("for task {}", js.task.name));
+    // The change filter lists a pull request's files through the API.
+    if lists_changes(js.steps) && pull_requests && !out.contains_key("pull-requests") {
+        let why = "lists the files a pull request changes";
+        out.insert("pull-requests".into(), with_comment("read", why));
+    }
+    out
+}
+
+/// A job's `permissions:`: each scope once (a write grant includes the read), every grant but
+/// `contents: read` with a comment saying why (`reason, <whose>`).
+fn render_permissions(perms: &BTreeSet<Permission>, whose: &str) -> IndexMap<String, String> {
     let mut out = IndexMap::new();
-    for p in &perms {
+    for p in perms {
         let (scope, level) = p.scope_level();
-        // A write grant of the same scope includes the read.
         if !p.is_write()
             && perms
                 .iter()
@@ -373,17 +500,8 @@ fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> IndexMap<String
             out.insert(scope.to_string(), level.to_string());
             continue;
         }
-        let why = format!("{}, for task {}", reason(*p), js.task.name);
+        let why = format!("{}, {whose}", reason(*p));
         out.insert(scope.to_string(), with_comment(level, &why));
-    }
-    // The change filter lists a pull request's files through the API.
-    let filters = js.steps.iter().any(|s| {
-        matches!(&s.kind, StepKind::Uses { action, .. }
-            if action.name.eq_ignore_ascii_case("dorny/paths-filter"))
-    });
-    if filters && pull_requests && !out.contains_key("pull-requests") {
-        let why = "lists the files a pull request changes";
-        out.insert("pull-requests".into(), with_comment("read", why));
     }
     out
 }
@@ -478,8 +596,10 @@ fn services(job: &Job) -> IndexMap<String, model::ServiceContainer> {
 
 fn job_outputs(plan: &Plan, j: JobId, task: &crate::ir::TaskDef) -> IndexMap<String, String> {
     let mut out = IndexMap::new();
+    let results: std::collections::HashMap<&str, &crate::ir::ResultDef> =
+        task.results.iter().map(|r| (r.name.as_str(), r)).collect();
     for name in plan.outputs.get(j).into_iter().flatten() {
-        let Some(r) = task.results.iter().find(|r| &r.name == name) else {
+        let Some(r) = results.get(name.as_str()) else {
             continue;
         };
         if r.step.is_empty() {

@@ -2,9 +2,10 @@
 //!
 //! It reads only the IR and builds the typed model of [`model`]; `emit` writes the YAML.
 //! Invariants kept across its modules: the workflow grants no token permission at its top
-//! level (each job names its own), every run has a concurrency group, every action is pinned
-//! to a commit, and no script contains a `${{ }}` expression (references reach scripts only
-//! through environment variables, see [`script`]). Output depends only on the IR.
+//! level (each job names its own, and a job calling a workflow grants what its jobs request),
+//! every run has a concurrency group (a called workflow's run through its caller's), every
+//! action is pinned to a commit, and no script contains a `${{ }}` expression (references reach
+//! scripts only through environment variables, see [`script`]). Output depends only on the IR.
 //!
 //! Layout: [`triggers`] builds `on:`, [`jobs`] the jobs, [`steps`] their steps, [`expr`] spells
 //! references and conditions as GitHub expressions, [`script`] routes references into scripts.
@@ -90,7 +91,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// `<routing.github>/<pipeline>.yml`.
-fn workflow_path(program: &Program, p: &Pipeline) -> String {
+pub fn workflow_path(program: &Program, p: &Pipeline) -> String {
     let dir = program.routing.github.trim_end_matches('/');
     if dir.is_empty() {
         format!("{}.yml", p.name)
@@ -103,7 +104,7 @@ fn workflow_path(program: &Program, p: &Pipeline) -> String {
 pub fn workflow(ctx: &Ctx) -> model::Workflow {
     let p = ctx.pipeline;
     let plan = jobs::Plan::new(ctx, publishes(p), has_pull_requests(p));
-    let jobs: IndexMap<String, model::Job> = (0..p.jobs.len())
+    let jobs: IndexMap<String, model::AnyJob> = (0..p.jobs.len())
         .filter_map(|j| Some((ctx.job_id(j).to_string(), jobs::job(ctx, &plan, j)?)))
         .collect();
     model::Workflow {
@@ -118,27 +119,33 @@ pub fn workflow(ctx: &Ctx) -> model::Workflow {
 /// The pipeline's group, else one run at a time per workflow and ref: pull-request runs
 /// replace older runs of the same pull request, other runs queue (a deploy is never cut off).
 /// The group is named after the pipeline rather than `github.workflow`, which a reusable
-/// workflow shares with its caller (the two would wait for each other).
-fn concurrency(ctx: &Ctx) -> model::Concurrency {
-    match &ctx.pipeline.concurrency {
-        Some(c) => model::Concurrency {
+/// workflow shares with its caller (the two would wait for each other). A workflow that only
+/// runs when called gets no group of its own: each run belongs to a run of its caller, which
+/// has one, and a shared group would cancel the pending one of several simultaneous calls.
+fn concurrency(ctx: &Ctx) -> Option<model::Concurrency> {
+    if let Some(c) = &ctx.pipeline.concurrency {
+        return Some(model::Concurrency {
             group: expr::inline(ctx, &c.group),
             cancel_in_progress: model::Scalar::Bool(c.cancel_in_progress),
-        },
-        None => model::Concurrency {
-            group: format!("{}-${{{{ github.ref }}}}", ctx.pipeline.name),
-            cancel_in_progress: if has_pull_requests(ctx.pipeline) {
-                model::Scalar::Str("${{ github.event_name == 'pull_request' }}".into())
-            } else {
-                model::Scalar::Bool(false)
-            },
-        },
+        });
     }
+    let triggers = &ctx.pipeline.triggers;
+    if !triggers.is_empty() && triggers.iter().all(|t| *t == Trigger::Call) {
+        return None;
+    }
+    Some(model::Concurrency {
+        group: format!("{}-${{{{ github.ref }}}}", ctx.pipeline.name),
+        cancel_in_progress: if has_pull_requests(ctx.pipeline) {
+            model::Scalar::Str("${{ github.event_name == 'pull_request' }}".into())
+        } else {
+            model::Scalar::Bool(false)
+        },
+    })
 }
 
 /// Whether the workflow runs on events used to publish releases: tags, or pushes to branches
 /// named like release branches.
-fn publishes(p: &Pipeline) -> bool {
+pub fn publishes(p: &Pipeline) -> bool {
     p.triggers.iter().any(|t| match t {
         Trigger::Tag { .. } | Trigger::Release => true,
         Trigger::Push(f) => f
@@ -149,7 +156,7 @@ fn publishes(p: &Pipeline) -> bool {
     })
 }
 
-fn has_pull_requests(p: &Pipeline) -> bool {
+pub fn has_pull_requests(p: &Pipeline) -> bool {
     p.triggers
         .iter()
         .any(|t| matches!(t, Trigger::PullRequest(_)))

@@ -14,8 +14,10 @@ pub struct Workflow {
     pub on: On,
     /// Always written (often as `{}`): jobs declare what they need.
     pub permissions: IndexMap<String, String>,
-    pub concurrency: Concurrency,
-    pub jobs: IndexMap<String, Job>,
+    /// Absent only on a workflow that runs only when called: its runs belong to the caller's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
+    pub jobs: IndexMap<String, AnyJob>,
 }
 
 /// The `on:` map.
@@ -157,6 +159,37 @@ pub struct Job {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub outputs: IndexMap<String, String>,
     pub steps: Vec<Step>,
+}
+
+/// A job of a workflow: one that runs steps, or one that calls a reusable workflow.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum AnyJob {
+    Steps(Job),
+    Call(CallJob),
+}
+
+/// A job that calls a reusable workflow: it has no runner, steps, services or timeout (the
+/// called workflow's jobs have their own), and passes secrets one by one, never `inherit`.
+#[derive(Debug, Serialize)]
+pub struct CallJob {
+    pub name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// At least what the called workflow's jobs request.
+    pub permissions: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    /// `./.github/workflows/<pipeline>.yml`.
+    pub uses: String,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub with: IndexMap<String, Scalar>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub secrets: IndexMap<String, String>,
 }
 
 #[derive(Debug, Serialize)]

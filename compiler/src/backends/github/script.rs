@@ -4,7 +4,8 @@
 //! (or a `github-script` body) never contains `${{`. Each reference is bound once per step to
 //! a variable with a deterministic name (`GIT_SHA`, `INPUT_TARGET`, `NEEDS_BUILD_DIGEST`...),
 //! the variable's `${{ expr }}` value goes into the step's `env:`, and the script reads the
-//! variable the way its language does. A literal `${{` in a script is routed the same way.
+//! variable the way its language does (in a shell, between quotes when the reference stands
+//! inside a single-quoted string). A literal `${{` in a script is routed the same way.
 
 use super::expr;
 use super::Ctx;
@@ -108,6 +109,74 @@ impl JsState {
     }
 }
 
+/// Where a point of a POSIX shell script is, so a reference inside a single-quoted string,
+/// where no variable expands, is read between quotes (`'a/'"${VAR}"'/b'`). Command
+/// substitutions and parentheses nest, each with quotes of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ShState {
+    /// Innermost last; never empty.
+    stack: Vec<ShQuote>,
+    /// The next character starts a word (so `#` starts a comment).
+    word_start: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShQuote {
+    Code,
+    Single,
+    Double,
+    Comment,
+}
+
+impl ShState {
+    fn start() -> ShState {
+        ShState {
+            stack: vec![ShQuote::Code],
+            word_start: true,
+        }
+    }
+
+    /// Moves past `text`.
+    fn advance(&mut self, text: &str) {
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let at = *self.stack.last().unwrap_or(&ShQuote::Code);
+            match (at, c) {
+                (ShQuote::Code | ShQuote::Double, '\\') => {
+                    chars.next();
+                }
+                (ShQuote::Code | ShQuote::Double, '$') if chars.peek() == Some(&'(') => {
+                    chars.next();
+                    self.stack.push(ShQuote::Code);
+                }
+                (ShQuote::Code, '(') => self.stack.push(ShQuote::Code),
+                (ShQuote::Code, '\'') => self.stack.push(ShQuote::Single),
+                (ShQuote::Code, '"') => self.stack.push(ShQuote::Double),
+                (ShQuote::Code, '#') if self.word_start => self.stack.push(ShQuote::Comment),
+                (ShQuote::Code, ')')
+                | (ShQuote::Single, '\'')
+                | (ShQuote::Double, '"')
+                | (ShQuote::Comment, '\n')
+                    if self.stack.len() > 1 =>
+                {
+                    self.stack.pop();
+                }
+                _ => {}
+            }
+            self.word_start = c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(');
+        }
+    }
+
+    /// A variable read at this point of a script of `lang`.
+    fn place(&mut self, lang: Lang, read: String) -> String {
+        self.word_start = false;
+        match (lang, self.stack.last()) {
+            (Lang::Bash | Lang::Sh, Some(ShQuote::Single)) => format!("'\"{read}\"'"),
+            _ => read,
+        }
+    }
+}
+
 /// What a variable carries: a reference, or the text `${{` itself.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Bound {
@@ -142,17 +211,20 @@ impl<'c, 'a> StepEnv<'c, 'a> {
     pub fn script(&mut self, t: &Template, lang: Lang) -> String {
         let mut out = String::new();
         let mut js = JsState::Code;
+        let mut sh = ShState::start();
         for p in &t.parts {
             let (bound, short) = match p {
                 TemplatePart::Lit(s) => {
                     let mut pieces = s.split("${{");
                     let first = pieces.next().unwrap_or_default();
                     js = js.advance(first);
+                    sh.advance(first);
                     out.push_str(first);
                     for piece in pieces {
                         let var = self.bind(Bound::ExprOpen);
-                        out.push_str(&read(lang, js, &var, false));
+                        out.push_str(&sh.place(lang, read(lang, js, &var, false)));
                         js = js.advance(piece);
+                        sh.advance(piece);
                         out.push_str(piece);
                     }
                     continue;
@@ -163,7 +235,7 @@ impl<'c, 'a> StepEnv<'c, 'a> {
                 TemplatePart::Ref(r) => (Bound::Ref(r.clone()), false),
             };
             let var = self.bind(bound);
-            out.push_str(&read(lang, js, &var, short));
+            out.push_str(&sh.place(lang, read(lang, js, &var, short)));
         }
         out
     }

@@ -53,19 +53,7 @@ fn deployment(svc: &ir::Service) -> Deployment {
             },
             template: PodTemplate {
                 metadata: k8s::TemplateMeta { labels },
-                spec: k8s::PodSpec {
-                    security_context: k8s::PodSecurityContext {
-                        run_as_non_root: true,
-                        seccomp_profile: k8s::SeccompProfile {
-                            kind: "RuntimeDefault",
-                        },
-                    },
-                    containers: vec![container(svc)],
-                    volumes: vec![k8s::Volume {
-                        name: "tmp",
-                        empty_dir: k8s::EmptyDir {},
-                    }],
-                },
+                spec: pod_spec(container(svc), None),
             },
         },
     }
@@ -93,6 +81,8 @@ fn container(svc: &ir::Service) -> Container {
     Container {
         name: svc.name.clone(),
         image: svc.image.clone(),
+        command: Vec::new(),
+        args: Vec::new(),
         ports,
         env: env_vars(&svc.env),
         resources: svc
@@ -102,25 +92,46 @@ fn container(svc: &ir::Service) -> Container {
         liveness_probe: svc.health.as_ref().and_then(|h| probe(&h.liveness)),
         readiness_probe: svc.health.as_ref().and_then(|h| probe(&h.readiness)),
         security_context: restricted(),
-        volume_mounts: vec![k8s::VolumeMount {
+        volume_mounts: vec![tmp_mount()],
+    }
+}
+
+/// A pod of one container, non-root with the runtime's default seccomp profile, with an
+/// `emptyDir` for `/tmp` (the root file system is read-only).
+pub(super) fn pod_spec(container: Container, restart_policy: Option<&'static str>) -> k8s::PodSpec {
+    k8s::PodSpec {
+        restart_policy,
+        security_context: k8s::PodSecurityContext {
+            run_as_non_root: true,
+            seccomp_profile: k8s::SeccompProfile {
+                kind: "RuntimeDefault",
+            },
+        },
+        containers: vec![container],
+        volumes: vec![k8s::Volume {
             name: "tmp",
-            mount_path: "/tmp",
+            empty_dir: k8s::EmptyDir {},
         }],
+    }
+}
+
+/// The mount of the `/tmp` scratch folder of [`pod_spec`].
+pub(super) fn tmp_mount() -> k8s::VolumeMount {
+    k8s::VolumeMount {
+        name: "tmp",
+        mount_path: "/tmp",
     }
 }
 
 /// Plain `env` entries in declaration order.
 fn env_vars(env: &indexmap::IndexMap<String, String>) -> Vec<k8s::EnvVar> {
     env.iter()
-        .map(|(name, value)| k8s::EnvVar {
-            name: name.clone(),
-            value: value.clone(),
-        })
+        .map(|(name, value)| k8s::EnvVar::plain(name, value))
         .collect()
 }
 
 /// The container security context of the Kubernetes "restricted" pod security standard.
-fn restricted() -> k8s::SecurityContext {
+pub(super) fn restricted() -> k8s::SecurityContext {
     k8s::SecurityContext {
         allow_privilege_escalation: false,
         read_only_root_filesystem: true,

@@ -1,8 +1,8 @@
 //! Small typed models of the core Kubernetes objects the Kustomize and Rollouts backends write:
-//! Deployment, Service and the pieces of a pod template they need.
+//! Deployment, Service, CronJob and the pieces of a pod template they need.
 //!
 //! Invariant: only fields gitopsc sets exist here, every optional field is skipped when empty,
-//! and field names are the exact camelCase names of the Kubernetes API (apps/v1, v1), so the
+//! and field names are the exact camelCase names of the Kubernetes API (apps/v1, batch/v1, v1), so the
 //! serialised documents are what `kubectl` expects without any post-processing.
 
 use indexmap::IndexMap;
@@ -71,6 +71,9 @@ pub struct TemplateMeta {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec {
+    /// `Never` or `OnFailure` for a Job's pods; a Deployment's pods keep the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<&'static str>,
     pub security_context: PodSecurityContext,
     pub containers: Vec<Container>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -96,6 +99,10 @@ pub struct Container {
     pub name: String,
     pub image: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<ContainerPort>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
@@ -118,10 +125,51 @@ pub struct ContainerPort {
     pub protocol: &'static str,
 }
 
+/// A container variable: a plain value, or a key of a Secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EnvVar {
     pub name: String,
-    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<EnvVarSource>,
+}
+
+impl EnvVar {
+    pub fn plain(name: &str, value: &str) -> EnvVar {
+        EnvVar {
+            name: name.to_string(),
+            value: Some(value.to_string()),
+            value_from: None,
+        }
+    }
+
+    /// The variable `name` read from key `key` of the Secret `secret`.
+    pub fn secret(name: &str, secret: &str, key: &str) -> EnvVar {
+        EnvVar {
+            name: name.to_string(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                secret_key_ref: SecretKeySelector {
+                    name: secret.to_string(),
+                    key: key.to_string(),
+                },
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvVarSource {
+    pub secret_key_ref: SecretKeySelector,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretKeySelector {
+    pub name: String,
+    pub key: String,
 }
 
 /// `envFrom` entry that imports every key of a ConfigMap.
@@ -210,6 +258,49 @@ pub struct Volume {
 /// An empty `emptyDir: {}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EmptyDir {}
+
+/// A batch/v1 CronJob.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJob {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: CronJobSpec,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJobSpec {
+    pub schedule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    pub concurrency_policy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspend: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starting_deadline_seconds: Option<u64>,
+    pub successful_jobs_history_limit: u32,
+    pub failed_jobs_history_limit: u32,
+    pub job_template: JobTemplate,
+}
+
+/// The Job a CronJob creates on each run.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobTemplate {
+    pub metadata: TemplateMeta,
+    pub spec: JobSpec,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<u64>,
+    pub template: PodTemplate,
+}
 
 /// A v1 Service.
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,9 @@
 //!   `kustomization.yaml`, `deployment.yaml` and (when the service has a port) `service.yaml`;
 //! - `<root>/overlays/<env>/<svc>/kustomization.yaml` for every service an `ir::Deployment`
 //!   delivers to `env`, unless the service is deployed with Helm;
-//! - `<root>/overlays/<env>/kustomization.yaml`, listing the service folders of that environment.
+//! - `<root>/overlays/<env>/kustomization.yaml`, listing the service folders of that environment;
+//! - `<root>/overlays/<env>/<svc>/cronjob-<name>.yaml` for every CronJob of the service that runs
+//!   in `env` (see [`cronjob`]).
 //!
 //! Invariants: only services and environments some deployment names get files (a program
 //! without deployments gets none); each path is produced once, even when several deployments
@@ -14,6 +16,7 @@
 //! one (through [`crate::backends::rollouts::overlay_hook`]) what to list and patch.
 
 mod base;
+mod cronjob;
 pub mod k8s;
 pub mod model;
 mod overlay;
@@ -46,6 +49,7 @@ impl Backend for Kustomize {
         }
         for &(svc, env) in &pairs {
             files.push(overlay::service_overlay(program, &layout, svc, env));
+            files.extend(cronjob::files(program, &layout, svc, env));
         }
         files.extend(overlay::environment_overlays(program, &layout, &pairs));
         files

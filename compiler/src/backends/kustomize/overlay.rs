@@ -3,7 +3,8 @@
 //!
 //! What an overlay sets, and why:
 //! - `resources`: the base (generated, or the existing folder, as a path relative to the
-//!   overlay), then the files the rollouts backend writes into the overlay folder;
+//!   overlay), then the files the rollouts backend writes into the overlay folder, then the
+//!   service's CronJobs that run in the environment;
 //! - `namespace`, `namePrefix` and `labels` (without selectors, with pod templates) from the
 //!   environment;
 //! - `images`: the service image with the environment name as its initial tag, so that every
@@ -66,6 +67,8 @@ pub(super) fn service_overlay(
         k.patches.extend(h.patches);
         k.replacements = h.replacements;
     }
+    k.resources
+        .extend(super::cronjob::resources(program, svc, env));
     OutputFile::new(Repo::Gitops, format!("{dir}/kustomization.yaml")).doc(k)
 }
 
