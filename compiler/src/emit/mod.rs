@@ -23,6 +23,13 @@ pub trait DocBody: Debug + Send + Sync {
     fn write_yaml(&self, out: &mut String) -> Result<(), yaml::YamlError>;
     /// The document as a JSON value (for schema validation and tests).
     fn to_json(&self) -> serde_json::Value;
+    /// The document as compact JSON text, straight from the typed structure (the serde_json
+    /// floor of the benchmarks).
+    fn to_json_text(&self) -> String;
+    /// The document as YAML written by serde_yaml, straight from the typed structure (the
+    /// serde_yaml floor of the benchmarks).
+    #[cfg(feature = "bench-floors")]
+    fn to_serde_yaml(&self) -> String;
 }
 
 impl<T: serde::Serialize + Debug + Send + Sync> DocBody for T {
@@ -33,6 +40,13 @@ impl<T: serde::Serialize + Debug + Send + Sync> DocBody for T {
         let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         strip_comments(&mut v);
         v
+    }
+    fn to_json_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+    #[cfg(feature = "bench-floors")]
+    fn to_serde_yaml(&self) -> String {
+        serde_yaml::to_string(self).unwrap_or_default()
     }
 }
 

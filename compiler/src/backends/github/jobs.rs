@@ -14,7 +14,8 @@ use super::steps::{self, JobSteps};
 use super::Ctx;
 use crate::emit::with_comment;
 use crate::ir::{Cond, Job, JobId, Matrix, MatrixAxis, Permission, Ref, Step, StepKind, Template};
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
+use std::collections::HashSet;
 
 /// Facts about every job of a pipeline, computed once.
 pub struct Plan {
@@ -138,6 +139,9 @@ fn cond_jobs(c: &Cond, out: &mut Vec<JobId>) {
 
 /// Whether job `a` needs job `b`, directly or not.
 fn reaches(needs: &[Vec<JobId>], a: JobId, b: JobId) -> bool {
+    if needs.get(a).is_none_or(Vec::is_empty) {
+        return false;
+    }
     let mut seen = vec![false; needs.len()];
     let mut stack = vec![a];
     while let Some(k) = stack.pop() {
@@ -169,19 +173,28 @@ fn changed_axes(job: &Job) -> Vec<(JobId, &str)> {
 /// Every result read anywhere in the pipeline becomes an output of the job producing it.
 fn outputs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<String>> {
     let jobs = &ctx.pipeline.jobs;
-    let mut out: Vec<Vec<String>> = jobs.iter().map(|j| j.outputs.clone()).collect();
+    let mut out: Vec<IndexSet<String>> = jobs
+        .iter()
+        .map(|j| j.outputs.iter().cloned().collect())
+        .collect();
+    // Result names per task, built once: a change-detection task has one result per service.
+    let mut known: std::collections::HashMap<usize, HashSet<&str>> = Default::default();
     for (job, name) in result_reads(ctx, steps) {
-        let known = jobs
-            .get(job)
-            .and_then(|j| ctx.task(j))
-            .is_some_and(|t| t.results.iter().any(|r| r.name == name));
-        if let Some(list) = out.get_mut(job) {
-            if known && !list.contains(&name) {
-                list.push(name);
+        let Some(task) = jobs.get(job).map(|j| j.task) else {
+            continue;
+        };
+        let names = known.entry(task).or_insert_with(|| {
+            ctx.program.tasks.get(task).map_or_else(HashSet::new, |t| {
+                t.results.iter().map(|r| r.name.as_str()).collect()
+            })
+        });
+        if names.contains(name.as_str()) {
+            if let Some(list) = out.get_mut(job) {
+                list.insert(name);
             }
         }
     }
-    out
+    out.into_iter().map(|s| s.into_iter().collect()).collect()
 }
 
 /// Every (job, result) the pipeline reads: in arguments, conditions, concurrency groups,
@@ -478,8 +491,10 @@ fn services(job: &Job) -> IndexMap<String, model::ServiceContainer> {
 
 fn job_outputs(plan: &Plan, j: JobId, task: &crate::ir::TaskDef) -> IndexMap<String, String> {
     let mut out = IndexMap::new();
+    let results: std::collections::HashMap<&str, &crate::ir::ResultDef> =
+        task.results.iter().map(|r| (r.name.as_str(), r)).collect();
     for name in plan.outputs.get(j).into_iter().flatten() {
-        let Some(r) = task.results.iter().find(|r| &r.name == name) else {
+        let Some(r) = results.get(name.as_str()) else {
             continue;
         };
         if r.step.is_empty() {
