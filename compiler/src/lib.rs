@@ -106,3 +106,56 @@ pub fn build(sources: &[Source]) -> (Compilation, Vec<emit::OutputFile>) {
     };
     (c, outputs)
 }
+
+/// Checks a program, then runs the backends on up to `threads` threads, each rendering its
+/// files as soon as they are built so typed documents never outlive their backend. The files
+/// are the same, in the same order, as [`emit::render`] of [`build`]'s output.
+pub fn build_rendered(
+    sources: &[Source],
+    threads: usize,
+) -> (Compilation, Result<Vec<emit::RenderedFile>, String>) {
+    let c = check(sources);
+    let Some(program) = &c.program else {
+        return (c, Ok(Vec::new()));
+    };
+    if c.has_errors() {
+        return (c, Ok(Vec::new()));
+    }
+    let backends = backends::all();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let run = || -> Result<Vec<emit::RenderedFile>, String> {
+        let mut out = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(b) = backends.get(i) else {
+                return Ok(out);
+            };
+            let files = b.emit(program);
+            out.extend(emit::render_unsorted(&program.source_name, &files)?);
+        }
+    };
+    let threads = threads.clamp(1, backends.len());
+    let parts: Vec<Result<Vec<emit::RenderedFile>, String>> = if threads == 1 {
+        vec![run()]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(run)).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a backend thread panicked".to_string()))
+                })
+                .collect()
+        })
+    };
+    let mut all = Vec::new();
+    for p in parts {
+        match p {
+            Ok(files) => all.extend(files),
+            Err(e) => return (c, Err(e)),
+        }
+    }
+    let sorted = emit::sort_files(all);
+    (c, sorted)
+}
