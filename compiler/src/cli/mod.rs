@@ -34,7 +34,7 @@ pub enum Command {
     /// Check a program and report problems; writes nothing.
     Check(CheckArgs),
     /// Check a program and write the files it generates.
-    Build(BuildArgs),
+    Build(BuildCmd),
     /// Print the documentation page of a diagnostic code (e.g. `gitopsc explain E0008`).
     Explain {
         /// The code, such as E0008.
@@ -73,6 +73,13 @@ pub struct BuildArgs {
     /// Validate every generated document against the bundled JSON Schemas.
     #[arg(long)]
     pub validate: bool,
+}
+
+/// `gitopsc build`: the build arguments and where the files go.
+#[derive(clap::Args, Debug)]
+pub struct BuildCmd {
+    #[command(flatten)]
+    pub build: BuildArgs,
     /// Print every generated file to standard output as one YAML stream (each file after a
     /// `# file: PATH` line) instead of writing files.
     #[arg(long, conflicts_with_all = ["out", "check_only"])]
@@ -181,7 +188,8 @@ fn usage(msg: &str) -> i32 {
     2
 }
 
-fn build(a: &BuildArgs) -> i32 {
+fn build(cmd: &BuildCmd) -> i32 {
+    let a = &cmd.build;
     let sources = match read_sources(&a.check.paths) {
         Ok(s) => s,
         Err(e) => return usage(&e),
@@ -206,7 +214,7 @@ fn build(a: &BuildArgs) -> i32 {
         let rendered = emit::render(&program.source_name, &files);
         (c, rendered)
     } else {
-        let (c, rendered) = crate::build_rendered(&sources, threads());
+        let (c, rendered) = crate::build_rendered(&sources, crate::threads());
         report(&c, a.check.message_format);
         (c, rendered)
     };
@@ -221,13 +229,13 @@ fn build(a: &BuildArgs) -> i32 {
             return 2;
         }
     };
-    if a.stdout {
+    if cmd.stdout {
         let code = write::print_stream(&program.project, &rendered);
         exit_soon((c, rendered));
         return code;
     }
     let root = a.out.clone().unwrap_or_else(|| PathBuf::from("."));
-    let plan = match plan_writes(&root, &program.project, &rendered, threads()) {
+    let plan = match plan_writes(&root, &program.project, &rendered, crate::threads()) {
         Ok(p) => p,
         Err(e) => return usage(&e),
     };
@@ -238,11 +246,6 @@ fn build(a: &BuildArgs) -> i32 {
     };
     exit_soon((c, rendered, plan));
     code
-}
-
-/// How many threads the backends and the file comparison use.
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Gives up the memory of a finished build without freeing it piece by piece: the process

@@ -103,30 +103,13 @@ fn actions(
     files: &[&RenderedFile],
     threads: usize,
 ) -> Result<Vec<(PathBuf, Action)>, String> {
-    let one = |f: &&RenderedFile| -> Result<(PathBuf, Action), String> {
+    crate::parallel_map(files, threads, |f| {
         let path = base.join(&f.path);
         let a = action(&path, &f.text)?;
         Ok((path, a))
-    };
-    let threads = threads.clamp(1, files.len().div_ceil(256).max(1));
-    if threads == 1 {
-        return files.iter().map(one).collect();
-    }
-    let chunk = files.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(one).collect::<Result<Vec<_>, _>>()))
-            .collect();
-        let mut all = Vec::with_capacity(files.len());
-        for h in handles {
-            let part = h
-                .join()
-                .unwrap_or_else(|_| Err("a thread reading the output folder panicked".into()))?;
-            all.extend(part);
-        }
-        Ok(all)
     })
+    .into_iter()
+    .collect()
 }
 
 fn plan_repo(
