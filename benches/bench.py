@@ -1,13 +1,28 @@
 #!/usr/bin/env python3
-"""Times `gitopsc check` and `gitopsc build` on the generated workload for growing N.
+"""The monorepo benchmark: gitopsc against the serialisation floors, for growing N.
 
-Prints, for each N, the median wall time of 5 runs and the peak memory of the process, and the
-time per service, so linear growth shows as a flat last column.
+For each N it generates the workload (benches/gen_workload.py: N services x 3 environments)
+and measures, as whole processes (median of RUNS runs, peak resident memory from GNU time):
 
-usage: benches/bench.py [N ...]        (default: 10 100 1000 10000)
-Build first: cargo build --release
+  check          gitopsc check
+  build stdout   gitopsc build --stdout > /dev/null   (one YAML stream, like the peers print)
+  build folder   gitopsc build -o DIR                  (the folder already up to date)
+  build fresh    gitopsc build -o DIR                  (an empty folder: every file created)
+
+and, in-process (benches/phases.rs, median of 5), the time to serialise the same typed
+documents with gitopsc's YAML writer, with serde_yaml and with serde_json, built from the same
+structures the backends produce. Ratios are whole-process times over those floors.
+
+Every run's stream is compared with the first one: the output must be the same each time.
+
+usage: benches/bench.py [N ...]      (default: 100 1000 5000 20000)
+       RUNS=5 by default; set RUNS=3 for a quicker look.
+It builds what it needs with cargo (release profile) first.
 """
+import hashlib
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -15,45 +30,127 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BIN = os.path.join(HERE, "..", "target", "release", "gitopsc")
+ROOT = os.path.dirname(HERE)
+BIN = os.path.join(ROOT, "target", "release", "gitopsc")
+RUNS = int(os.environ.get("RUNS", "5"))
+TIME = "/usr/bin/time"
 
 
-def run(args):
-    """Wall seconds and peak RSS (KiB) of one run (peak from GNU time when present)."""
-    timer = ["/usr/bin/time", "-f", "%M"] if os.path.exists("/usr/bin/time") else []
+def cargo(*args):
+    subprocess.run(["cargo", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def run_once(args, stdout=subprocess.DEVNULL):
+    """Wall seconds and peak resident KiB of one run."""
+    timer = [TIME, "-f", "%M"] if os.path.exists(TIME) else []
     start = time.perf_counter()
-    p = subprocess.run(timer + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.run(timer + args, stdout=stdout, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
     if p.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{p.stderr.decode()}")
-    lines = p.stderr.decode().strip().splitlines()
-    peak = int(lines[-1]) if timer and lines and lines[-1].isdigit() else 0
+    last = p.stderr.decode().strip().splitlines()[-1:] if timer else []
+    peak = int(last[0]) if last and last[0].isdigit() else 0
     return wall, peak
 
 
-def measure(args, runs=5):
+def measure(args, before=None, capture=None):
+    """Median wall ms and peak MiB over RUNS runs; `before` runs untimed ahead of each run."""
     times, peaks = [], []
-    for _ in range(runs):
-        t, m = run(args)
-        times.append(t)
-        peaks.append(m)
+    for _ in range(RUNS):
+        if before:
+            before()
+        if capture:
+            with open(capture, "wb") as out:
+                t, m = run_once(args, stdout=out)
+        else:
+            t, m = run_once(args)
+        times.append(t * 1000)
+        peaks.append(m / 1024)
     return statistics.median(times), max(peaks)
 
 
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def phases(programs):
+    """In-process phase medians (ms) per program, from benches/phases.rs."""
+    p = subprocess.run(
+        ["cargo", "bench", "-q", "--features", "bench-floors", "--bench", "phases", "--", *programs],
+        cwd=ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines() if line.startswith("{")]
+    return {r["program"]: r for r in rows}
+
+
 def main():
-    ns = [int(a) for a in sys.argv[1:]] or [10, 100, 1000, 10000]
-    if not os.path.exists(BIN):
-        sys.exit("build first: cargo build --release")
-    print(f"{'command':<8} {'N':>7} {'median ms':>10} {'peak MiB':>9} {'us per service':>15}")
-    with tempfile.TemporaryDirectory() as tmp:
+    ns = [int(a) for a in sys.argv[1:]] or [100, 1000, 5000, 20000]
+    cargo("build", "--release", "--quiet")
+    cargo("bench", "--features", "bench-floors", "--bench", "phases", "--no-run", "--quiet")
+    tmp = tempfile.mkdtemp(prefix="gitopsc-bench-")
+    try:
+        programs = {}
         for n in ns:
-            src = os.path.join(tmp, f"w{n}.gitops")
+            src = os.path.join(tmp, f"workload-{n}.gitops")
             with open(src, "w") as f:
-                subprocess.run([sys.executable, os.path.join(HERE, "gen_workload.py"), str(n)], stdout=f, check=True)
-            for cmd in ("check", "build"):
-                args = [BIN, cmd, src] + (["-o", os.path.join(tmp, f"out{n}")] if cmd == "build" else [])
-                t, peak = measure(args)
-                print(f"{cmd:<8} {n:>7} {t * 1000:>10.1f} {peak / 1024:>9.1f} {t * 1e6 / n:>15.1f}")
+                subprocess.run([sys.executable, os.path.join(HERE, "gen_workload.py"), str(n)],
+                               stdout=f, check=True)
+            programs[n] = src
+        inproc = phases(list(programs.values()))
+
+        print(f"machine: {os.cpu_count()} cores; {RUNS} runs per figure, median wall time; "
+              f"peak = largest resident set")
+        print()
+        head = (f"{'N':>6} {'docs':>6} {'out MB':>7} | {'check':>7} {'stdout':>7} {'folder':>7} "
+                f"{'fresh':>8} {'peak MB':>7} {'peak/out':>8} | {'own yaml':>8} {'serde_yaml':>10} "
+                f"{'serde_json':>10} | {'stdout/yaml':>11} {'stdout/json':>11}")
+        print(head)
+        print("-" * len(head))
+        for n in ns:
+            src = programs[n]
+            ph = inproc[src]
+            stream = os.path.join(tmp, f"stream-{n}.yaml")
+            check_ms, _ = measure([BIN, "check", src])
+            out_ms, peak = measure([BIN, "build", src, "--stdout"], capture=stream)
+            first = digest(stream)
+            run_once([BIN, "build", src, "--stdout"], stdout=open(stream, "wb"))
+            if digest(stream) != first:
+                sys.exit(f"N={n}: two builds printed different output")
+            size = os.path.getsize(stream)
+            folder = os.path.join(tmp, f"out-{n}")
+            run_once([BIN, "build", src, "-o", folder])
+            folder_ms, _ = measure([BIN, "build", src, "-o", folder])
+            fresh_ms, _ = measure([BIN, "build", src, "-o", folder],
+                                  before=lambda: shutil.rmtree(folder, ignore_errors=True))
+            shutil.rmtree(folder, ignore_errors=True)
+            print(f"{n:>6} {ph['documents']:>6} {size / 1e6:>7.2f} | {check_ms:>7.1f} {out_ms:>7.1f} "
+                  f"{folder_ms:>7.1f} {fresh_ms:>8.1f} {peak:>7.1f} {peak * 1048576 / size:>8.1f} | "
+                  f"{ph['render']:>8.1f} {ph['serde_yaml']:>10.1f} {ph['serde_json']:>10.1f} | "
+                  f"{out_ms / ph['serde_yaml']:>11.2f} {out_ms / ph['serde_json']:>11.2f}")
+        print()
+        print("times in ms. stdout/folder/fresh: gitopsc build to a stream, to an up-to-date folder,")
+        print("to an empty folder. own yaml, serde_yaml, serde_json: the same typed documents serialised")
+        print("in-process by each writer (the floors). Last two columns: whole-process build --stdout")
+        print("over each floor.")
+        print()
+        print("in-process phases (ms):")
+        print(f"{'N':>6} {'check':>8} {'backends':>9} {'render':>8}   per backend")
+        for n in ns:
+            ph = inproc[programs[n]]
+            per = ", ".join(f"{k} {v:.1f}" for k, v in ph["per_backend"].items() if v >= 0.05)
+            print(f"{n:>6} {ph['check']:>8.1f} {ph['backends']:>9.1f} {ph['render']:>8.1f}   {per}")
+        print()
+        print("small commands (ms):")
+        version_ms, _ = measure([BIN, "--version"])
+        print(f"  gitopsc --version: {version_ms:.1f}")
+        for ex in sorted(os.listdir(os.path.join(ROOT, "examples"))):
+            path = os.path.join(ROOT, "examples", ex)
+            if os.path.isdir(path):
+                t, _ = measure([BIN, "check", path])
+                print(f"  gitopsc check examples/{ex}: {t:.1f}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 //! The command line as users run it: exit statuses, output formats, and safe writing.
 
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -230,4 +231,48 @@ fn machine_formats_parse() {
     let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
     assert_eq!(v["runs"][0]["results"][0]["ruleId"], "E0002");
+}
+
+#[test]
+fn stdout_streams_exactly_the_files_a_build_writes() {
+    let dir = temp("stdout");
+    let out = gitopsc(&["build", "shop.gitops", "--stdout"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        !dir.join(".github").exists(),
+        "--stdout must not write files"
+    );
+    let stream = String::from_utf8(out.stdout).unwrap();
+    // Split the stream back into files at its `# file:` lines.
+    let mut streamed: Vec<(String, String)> = Vec::new();
+    for section in stream.split("---\n# file: ").skip(1) {
+        let (path, text) = section.split_once('\n').unwrap();
+        streamed.push((path.to_string(), text.to_string()));
+    }
+    assert_eq!(
+        gitopsc(&["build", "shop.gitops"], &dir).status.code(),
+        Some(0)
+    );
+    let mut written: Vec<(String, String)> = files(&dir)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".yaml") || p.ends_with(".yml"))
+        .map(|(p, t)| (p, String::from_utf8(t).unwrap()))
+        .collect();
+    written.sort();
+    streamed.sort();
+    assert!(written.len() >= 5, "{written:?}");
+    assert_eq!(streamed, written);
+    // Every section is YAML.
+    for (path, text) in &streamed {
+        for doc in serde_yaml::Deserializer::from_str(text) {
+            serde_yaml::Value::deserialize(doc)
+                .unwrap_or_else(|e| panic!("{path} in the stream is not YAML: {e}"));
+        }
+    }
+    let clash = gitopsc(&["build", "shop.gitops", "--stdout", "--check"], &dir);
+    assert_eq!(
+        clash.status.code(),
+        Some(2),
+        "--stdout with --check is a usage error"
+    );
 }

@@ -54,23 +54,75 @@ impl Compilation {
 
 /// Parses and checks a program made of `sources` (one program, several files allowed).
 pub fn check(sources: &[Source]) -> Compilation {
-    let mut map = SourceMap::default();
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
-    for s in sources {
-        let id = map.add(s.name.clone(), s.text.as_str());
-        match syntax::parse(id, &s.text) {
-            Ok(f) => files.push(f),
-            Err(d) => diagnostics.push(d),
-        }
+    check_with(sources, threads())
+}
+
+/// How many threads the compiler uses: one per core.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Runs `f` over `items` on up to `threads` threads; results in the order of `items`.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
     }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let mut all: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut all = work();
+        for h in handles {
+            // A worker only panics if `f` does; the panic is passed on as it is.
+            all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        all
+    });
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// [`check`] on up to `threads` threads: the files of the program and the standard library
+/// modules it uses are parsed in parallel.
+pub fn check_with(sources: &[Source], threads: usize) -> Compilation {
+    let mut map = SourceMap::default();
+    let mut diagnostics = Vec::new();
     let wanted = stdlib::modules_for(sources.iter().map(|s| s.text.as_str()));
-    let mut std_files = Vec::new();
+    // (file id, text, standard library module name)
+    let mut jobs: Vec<(diagnostics::FileId, &str, Option<&'static str>)> = Vec::new();
+    for s in sources {
+        jobs.push((map.add(s.name.clone(), s.text.as_str()), &s.text, None));
+    }
     for (name, text) in wanted {
-        let id = map.add(format!("<std>/{name}.gitops"), text);
-        match syntax::parse(id, text) {
-            Ok(f) => std_files.push((name, f)),
-            Err(d) => diagnostics.push(Diagnostic::internal(
+        jobs.push((
+            map.add(format!("<std>/{name}.gitops"), text),
+            text,
+            Some(name),
+        ));
+    }
+    let parsed = parallel_map(&jobs, threads, |(id, text, _)| syntax::parse(*id, text));
+    let mut files = Vec::new();
+    let mut std_files = Vec::new();
+    for ((_, _, module), result) in jobs.iter().zip(parsed) {
+        match (result, module) {
+            (Ok(f), None) => files.push(f),
+            (Ok(f), Some(name)) => std_files.push((*name, f)),
+            (Err(d), None) => diagnostics.push(d),
+            (Err(d), Some(_)) => diagnostics.push(Diagnostic::internal(
                 d.primary.span,
                 format!("the standard library does not parse: {}", d.message),
             )),
@@ -105,4 +157,33 @@ pub fn build(sources: &[Source]) -> (Compilation, Vec<emit::OutputFile>) {
         None => Vec::new(),
     };
     (c, outputs)
+}
+
+/// Checks a program, then runs the backends on up to `threads` threads, each rendering its
+/// files as soon as they are built so typed documents never outlive their backend. The files
+/// are the same, in the same order, as [`emit::render`] of [`build`]'s output.
+pub fn build_rendered(
+    sources: &[Source],
+    threads: usize,
+) -> (Compilation, Result<Vec<emit::RenderedFile>, String>) {
+    let c = check_with(sources, threads);
+    let Some(program) = &c.program else {
+        return (c, Ok(Vec::new()));
+    };
+    if c.has_errors() {
+        return (c, Ok(Vec::new()));
+    }
+    let backends = backends::all();
+    let parts = parallel_map(&backends, threads, |b| {
+        emit::render_unsorted(&program.source_name, &b.emit(program))
+    });
+    let mut all = Vec::new();
+    for p in parts {
+        match p {
+            Ok(files) => all.extend(files),
+            Err(e) => return (c, Err(e)),
+        }
+    }
+    let sorted = emit::sort_files(all);
+    (c, sorted)
 }

@@ -17,8 +17,8 @@ pub mod tekton;
 use crate::emit::OutputFile;
 use crate::ir::Program;
 
-/// One code generator.
-pub trait Backend {
+/// One code generator. Backends run on several threads at once (see [`crate::build_rendered`]).
+pub trait Backend: Send + Sync {
     /// Short name used in diagnostics and on the command line (`github`, `tekton`...).
     fn name(&self) -> &'static str;
     /// Every file this backend generates for the program, in any order.

@@ -51,7 +51,8 @@ fn plan(args: &BuildArgs) -> Result<Plan, i32> {
         2
     })?;
     let root = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
-    super::plan_writes(&root, &program.project, &rendered).map_err(|e| super::usage(&e))
+    super::plan_writes(&root, &program.project, &rendered, crate::threads())
+        .map_err(|e| super::usage(&e))
 }
 
 /// The whole diff: writes and manifests in path order, then removals in path order. Paths are

@@ -34,7 +34,7 @@ pub enum Command {
     /// Check a program and report problems; writes nothing.
     Check(CheckArgs),
     /// Check a program and write the files it generates.
-    Build(BuildArgs),
+    Build(BuildCmd),
     /// Print the documentation page of a diagnostic code (e.g. `gitopsc explain E0008`).
     Explain {
         /// The code, such as E0008.
@@ -73,6 +73,17 @@ pub struct BuildArgs {
     /// Validate every generated document against the bundled JSON Schemas.
     #[arg(long)]
     pub validate: bool,
+}
+
+/// `gitopsc build`: the build arguments and where the files go.
+#[derive(clap::Args, Debug)]
+pub struct BuildCmd {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Print every generated file to standard output as one YAML stream (each file after a
+    /// `# file: PATH` line) instead of writing files.
+    #[arg(long, conflicts_with_all = ["out", "check_only"])]
+    pub stdout: bool,
 }
 
 /// Runs the command line with the process arguments; returns the exit status.
@@ -177,18 +188,18 @@ fn usage(msg: &str) -> i32 {
     2
 }
 
-fn build(a: &BuildArgs) -> i32 {
+fn build(cmd: &BuildCmd) -> i32 {
+    let a = &cmd.build;
     let sources = match read_sources(&a.check.paths) {
         Ok(s) => s,
         Err(e) => return usage(&e),
     };
-    let (c, files) = crate::build(&sources);
-    report(&c, a.check.message_format);
-    let Some(program) = &c.program else { return 1 };
-    if c.has_errors() {
-        return 1;
-    }
-    if a.validate {
+    let (c, rendered) = if a.validate {
+        let (c, files) = crate::build(&sources);
+        report(&c, a.check.message_format);
+        let Some(program) = c.program.as_ref().filter(|_| !c.has_errors()) else {
+            return 1;
+        };
         let problems = crate::validate::validate_outputs(&files);
         if !problems.is_empty() {
             for p in &problems {
@@ -200,8 +211,17 @@ fn build(a: &BuildArgs) -> i32 {
             );
             return 1;
         }
-    }
-    let rendered = match emit::render(&program.source_name, &files) {
+        let rendered = emit::render(&program.source_name, &files);
+        (c, rendered)
+    } else {
+        let (c, rendered) = crate::build_rendered(&sources, crate::threads());
+        report(&c, a.check.message_format);
+        (c, rendered)
+    };
+    let Some(program) = c.program.as_ref().filter(|_| !c.has_errors()) else {
+        return 1;
+    };
+    let rendered = match rendered {
         Ok(r) => r,
         Err(e) => {
             let d = Diagnostic::internal(Default::default(), e);
@@ -209,15 +229,29 @@ fn build(a: &BuildArgs) -> i32 {
             return 2;
         }
     };
+    if cmd.stdout {
+        let code = write::print_stream(&program.project, &rendered);
+        exit_soon((c, rendered));
+        return code;
+    }
     let root = a.out.clone().unwrap_or_else(|| PathBuf::from("."));
-    let plan = match plan_writes(&root, &program.project, &rendered) {
+    let plan = match plan_writes(&root, &program.project, &rendered, crate::threads()) {
         Ok(p) => p,
         Err(e) => return usage(&e),
     };
-    if a.check_only {
-        return plan.report_check();
-    }
-    plan.apply()
+    let code = if a.check_only {
+        plan.report_check()
+    } else {
+        plan.apply()
+    };
+    exit_soon((c, rendered, plan));
+    code
+}
+
+/// Gives up the memory of a finished build without freeing it piece by piece: the process
+/// exits right after, and the operating system takes the memory back at once.
+fn exit_soon<T>(value: T) {
+    std::mem::forget(value);
 }
 
 fn explain(code: &str) -> i32 {

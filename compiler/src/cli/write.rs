@@ -57,7 +57,13 @@ fn is_generated(path: &Path) -> bool {
 }
 
 /// Works out every write, removal and conflict for `files` under `root`.
-pub fn plan_writes(root: &Path, project: &Project, files: &[RenderedFile]) -> Result<Plan, String> {
+/// Existing files are read on up to `threads` threads.
+pub fn plan_writes(
+    root: &Path,
+    project: &Project,
+    files: &[RenderedFile],
+    threads: usize,
+) -> Result<Plan, String> {
     let mut plan = Plan::default();
     for repo in [Repo::App, Repo::Gitops] {
         let base = repo_root(root, project, repo);
@@ -68,13 +74,51 @@ pub fn plan_writes(root: &Path, project: &Project, files: &[RenderedFile]) -> Re
             .iter()
             .filter(|f| project.single_repo() || f.repo == repo)
             .collect();
-        plan_repo(&base, &mine, &mut plan)?;
+        plan_repo(&base, &mine, &mut plan, threads)?;
     }
     Ok(plan)
 }
 
-fn plan_repo(base: &Path, files: &[&RenderedFile], plan: &mut Plan) -> Result<(), String> {
-    let mut now: BTreeSet<String> = BTreeSet::new();
+/// What a build does to one file.
+enum Action {
+    Unchanged,
+    Conflict,
+    Write,
+}
+
+/// Compares a generated file with the one on disk.
+fn action(path: &Path, text: &str) -> Result<Action, String> {
+    match std::fs::read(path) {
+        Ok(old) if old == text.as_bytes() => Ok(Action::Unchanged),
+        Ok(_) if !is_generated(path) => Ok(Action::Conflict),
+        Ok(_) => Ok(Action::Write),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Action::Write),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// The action for every file, comparing on up to `threads` threads; in the order of `files`.
+fn actions(
+    base: &Path,
+    files: &[&RenderedFile],
+    threads: usize,
+) -> Result<Vec<(PathBuf, Action)>, String> {
+    crate::parallel_map(files, threads, |f| {
+        let path = base.join(&f.path);
+        let a = action(&path, &f.text)?;
+        Ok((path, a))
+    })
+    .into_iter()
+    .collect()
+}
+
+fn plan_repo(
+    base: &Path,
+    files: &[&RenderedFile],
+    plan: &mut Plan,
+    threads: usize,
+) -> Result<(), String> {
+    let mut now: BTreeSet<&str> = BTreeSet::new();
     for f in files {
         if f.path.split('/').any(|c| c == ".." || c.is_empty()) {
             return Err(format!(
@@ -82,16 +126,13 @@ fn plan_repo(base: &Path, files: &[&RenderedFile], plan: &mut Plan) -> Result<()
                 f.path
             ));
         }
-        now.insert(f.path.clone());
-        let path = base.join(&f.path);
-        match std::fs::read(&path) {
-            Ok(old) if old == f.text.as_bytes() => plan.unchanged += 1,
-            Ok(_) if !is_generated(&path) => plan.conflicts.push(path),
-            Ok(_) => plan.writes.push((path, f.text.clone())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                plan.writes.push((path, f.text.clone()))
-            }
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        now.insert(f.path.as_str());
+    }
+    for (f, (path, a)) in files.iter().zip(actions(base, files, threads)?) {
+        match a {
+            Action::Unchanged => plan.unchanged += 1,
+            Action::Conflict => plan.conflicts.push(path),
+            Action::Write => plan.writes.push((path, f.text.clone())),
         }
     }
     let manifest = base.join(MANIFEST);
@@ -194,4 +235,27 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// Prints every file as one YAML stream: each file after a `---` line and a `# file: PATH`
+/// comment, with the path the file would have under the output folder. Returns the exit status.
+pub fn print_stream(project: &Project, files: &[RenderedFile]) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut written = || -> std::io::Result<()> {
+        for f in files {
+            let path = repo_root(Path::new(""), project, f.repo).join(&f.path);
+            writeln!(out, "---\n# file: {}", path.display())?;
+            out.write_all(f.text.as_bytes())?;
+        }
+        out.flush()
+    };
+    match written() {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            2
+        }
+    }
 }

@@ -72,6 +72,14 @@ pub struct ImagePin {
 }
 
 /// The analysis state shared by every pass.
+/// The needs of inlined tasks, gathered while a task's steps are lowered.
+#[derive(Default)]
+pub struct Inlined {
+    pub permissions: std::collections::BTreeSet<ir::Permission>,
+    pub workspaces: Vec<String>,
+    pub caches: Vec<ir::Cache>,
+}
+
 pub struct Ctx<'a> {
     pub diags: Vec<Diagnostic>,
     pub project: Option<Item<'a>>,
@@ -109,6 +117,9 @@ pub struct Ctx<'a> {
     pub current_pipeline: String,
     /// Taint of each parameter of the task being lowered.
     pub param_taints: std::collections::HashMap<String, ir::Taint>,
+    /// What the tasks inlined into the task being lowered need (permissions, Tekton
+    /// workspaces, caches): the enclosing task needs it too.
+    pub inlined: Inlined,
 
     // Lowered so far.
     pub project_ir: ir::Project,
@@ -190,6 +201,7 @@ impl<'a> Ctx<'a> {
             inline_tasks: HashSet::new(),
             current_pipeline: String::new(),
             param_taints: std::collections::HashMap::new(),
+            inlined: Inlined::default(),
             project_ir: ir::Project::default(),
             routing: ir::Routing::default(),
             registries: Vec::new(),

@@ -270,10 +270,10 @@ impl<'a> Ctx<'a> {
             .get(&f, "description", &scope)
             .and_then(|v| self.str_(&v))
             .unwrap_or_default();
-        let permissions = self
+        let mut permissions = self
             .get(&f, "permissions", &scope)
             .map_or_else(Default::default, |v| self.permissions(&v));
-        let workspaces = self
+        let mut workspaces = self
             .get(&f, "workspaces", &scope)
             .map_or(Vec::new(), |v| self.strings_(&v));
         let checkout = self
@@ -281,8 +281,22 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.bool_(&v))
             .unwrap_or(true);
         let saved = std::mem::replace(&mut self.param_taints, taints);
+        let saved_inlined = std::mem::take(&mut self.inlined);
         let (github, tekton) = self.realisations(&f, &scope);
         self.param_taints = saved;
+        // A step that inlines another task runs with what that task needs.
+        let inlined = std::mem::replace(&mut self.inlined, saved_inlined);
+        permissions.extend(inlined.permissions);
+        for w in inlined.workspaces {
+            if !workspaces.contains(&w) {
+                workspaces.push(w);
+            }
+        }
+        for c in inlined.caches {
+            if !caches.contains(&c) {
+                caches.push(c);
+            }
+        }
         if let Some(steps) = &github {
             self.bind_results(&mut results, steps, span);
         }
@@ -583,6 +597,25 @@ impl<'a> Ctx<'a> {
             return Vec::new();
         };
         let def = &self.task_defs[idx];
+        match target {
+            ir::Target::Github => {
+                self.inlined
+                    .permissions
+                    .extend(def.permissions.iter().copied());
+                for c in &def.caches {
+                    if !self.inlined.caches.contains(c) {
+                        self.inlined.caches.push(c.clone());
+                    }
+                }
+            }
+            ir::Target::Tekton => {
+                for w in &def.workspaces {
+                    if !self.inlined.workspaces.contains(w) {
+                        self.inlined.workspaces.push(w.clone());
+                    }
+                }
+            }
+        }
         let steps = match target {
             ir::Target::Github => def.github.clone(),
             ir::Target::Tekton => def.tekton.clone(),
