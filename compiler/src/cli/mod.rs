@@ -242,7 +242,7 @@ fn build(cmd: &BuildCmd) -> i32 {
     let code = if a.check_only {
         plan.report_check()
     } else {
-        plan.apply()
+        plan.apply(crate::threads())
     };
     exit_soon((c, rendered, plan));
     code

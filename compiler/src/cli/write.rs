@@ -103,9 +103,27 @@ fn actions(
     files: &[&RenderedFile],
     threads: usize,
 ) -> Result<Vec<(PathBuf, Action)>, String> {
+    // A file in a folder that does not exist is new: no need to try to open it. Folders are
+    // looked up once each.
+    let folders: BTreeSet<&str> = files
+        .iter()
+        .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    let missing: BTreeSet<&str> = folders
+        .into_iter()
+        .filter(|dir| !base.join(dir).is_dir())
+        .collect();
     crate::parallel_map(files, threads, |f| {
         let path = base.join(&f.path);
-        let a = action(&path, &f.text)?;
+        let new_folder = f
+            .path
+            .rsplit_once('/')
+            .is_some_and(|(dir, _)| missing.contains(dir));
+        let a = if new_folder {
+            Action::Write
+        } else {
+            action(&path, &f.text)?
+        };
         Ok((path, a))
     })
     .into_iter()
@@ -197,9 +215,16 @@ impl Plan {
     }
 
     /// Performs the plan; returns the exit status.
-    pub fn apply(&self) -> i32 {
-        for (path, text) in self.writes.iter().chain(&self.manifests) {
-            if let Err(e) = write_atomic(path, text) {
+    pub fn apply(&self, threads: usize) -> i32 {
+        // Files on several threads (creating a file is mostly waiting on the file system), the
+        // manifests last.
+        let write = |(path, text): &(PathBuf, String)| {
+            write_atomic(path, text).map_err(|e| (path.clone(), e))
+        };
+        let results = crate::parallel_map(&self.writes, threads, write);
+        let manifests = self.manifests.iter().map(write);
+        for r in results.into_iter().chain(manifests) {
+            if let Err((path, e)) = r {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return 2;
             }
@@ -221,17 +246,23 @@ impl Plan {
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename.
+/// Writes `text` to `path` through a temporary file in the same folder and a rename; creates the
+/// folder if it does not exist yet.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.gitopsc-tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
+    if let Err(e) = std::fs::write(&tmp, text) {
+        match path.parent() {
+            Some(dir) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(dir)?;
+                std::fs::write(&tmp, text)?;
+            }
+            _ => return Err(e),
+        }
+    }
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
