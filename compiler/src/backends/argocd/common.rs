@@ -193,15 +193,14 @@ pub fn go_literal(s: &str) -> String {
     s.replace("{{", "{{`{{`}}")
 }
 
-/// Removes repeated entries, keeping the first of each.
-pub fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
-    let mut out: Vec<T> = Vec::with_capacity(items.len());
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
+/// Removes repeated entries, keeping the first of each (linear: a deployment may list
+/// thousands of services).
+pub fn dedup<T: Eq + std::hash::Hash + Clone>(items: Vec<T>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items
+        .into_iter()
+        .filter(|item| seen.insert(item.clone()))
+        .collect()
 }
 
 #[cfg(test)]

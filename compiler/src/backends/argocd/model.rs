@@ -102,7 +102,7 @@ pub struct Directory {
 }
 
 /// `spec.destination` (and an AppProject destination).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Destination {
     pub server: String,
     pub namespace: String,
@@ -172,7 +172,7 @@ pub struct AppProjectSpec {
 }
 
 /// A resource kind in a project whitelist, optionally narrowed to one object name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct GroupKind {
     pub group: String,
     pub kind: String,
