@@ -4,6 +4,7 @@
 use super::{Ctx, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir;
+use std::collections::{HashMap, HashSet};
 
 const DEPLOY_FIELDS: &[&str] = &[
     "project",
@@ -26,6 +27,34 @@ impl<'a> Ctx<'a> {
             let d = self.deployment(&item);
             self.deployments.push(d);
             self.deploy_spans.push(item.name_span);
+        }
+        self.check_delivered_once();
+    }
+
+    /// Two deployments delivering one service to one environment would make two Argo CD
+    /// Applications fight over the same resources.
+    fn check_delivered_once(&mut self) {
+        let mut first: HashMap<(ir::ServiceId, ir::EnvId), usize> = HashMap::new();
+        let mut reported: HashSet<(usize, usize)> = HashSet::new();
+        for (i, d) in self.deployments.iter().enumerate() {
+            for &s in &d.services {
+                for &e in &d.environments {
+                    let j = *first.entry((s, e)).or_insert(i);
+                    if j == i || !reported.insert((j, i)) {
+                        continue;
+                    }
+                    let (svc, env) = (&self.services[s].name, &self.envs[e].name);
+                    let d = Diagnostic::new(
+                        Code::Duplicate,
+                        self.deploy_spans[i],
+                        format!("service `{svc}` is delivered to `{env}` by two deployments"),
+                    )
+                    .label(format!("delivers `{svc}` to `{env}` again"))
+                    .secondary(self.deploy_spans[j], "already delivered here")
+                    .help("list the service or the environment in only one of them (`services = [...]`, `environments = [...]`)");
+                    self.diags.push(d);
+                }
+            }
         }
     }
 
