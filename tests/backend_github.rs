@@ -159,7 +159,7 @@ fn every_case_compiles_into_safe_workflows() {
                 // A job runs steps on a runner, or calls a workflow of the repository.
                 let calls = j["uses"]
                     .as_str()
-                    .is_some_and(|u| u.starts_with("./.github/workflows/"));
+                    .is_some_and(|u| u.starts_with("$/.github/workflows/"));
                 assert!(j["runs-on"].is_string() || calls, "{at}: job {id} runs-on");
             }
             each_step(&wf, &mut |id, s| {

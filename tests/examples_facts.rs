@@ -846,7 +846,7 @@ fn craftista_per_service_workflows_database_tests_and_twelve_apps() {
         // The shared GitOps update, called once the push succeeded: its input and its secret,
         // passed by name, and the permissions its jobs request.
         let update = job(&wf, "update-gitops");
-        assert_eq!(update["uses"], "./.github/workflows/update-gitops.yml");
+        assert_eq!(update["uses"], "$/.github/workflows/update-gitops.yml");
         assert_eq!(update["with"], serde_json::json!({ "service": svc }));
         assert_eq!(
             update["secrets"],

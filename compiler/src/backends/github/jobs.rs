@@ -333,7 +333,7 @@ fn call_job(ctx: &Ctx, plan: &Plan, j: JobId, call: &PipelineCall) -> Option<mod
         permissions: render_permissions(&perms, &why),
         concurrency: concurrency(ctx, job),
         strategy: job.matrix.as_ref().map(|m| strategy(ctx, m)),
-        uses: format!("./{}", super::workflow_path(ctx.program, callee)),
+        uses: format!("$/{}", super::workflow_path(ctx.program, callee)),
         with,
         secrets,
     })

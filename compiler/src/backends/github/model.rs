@@ -184,7 +184,7 @@ pub struct CallJob {
     pub concurrency: Option<Concurrency>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Strategy>,
-    /// `./.github/workflows/<pipeline>.yml`.
+    /// `$/.github/workflows/<pipeline>.yml` (the self-repository form).
     pub uses: String,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub with: IndexMap<String, Scalar>,
