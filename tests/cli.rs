@@ -1,8 +1,11 @@
 //! The command line as users run it: exit statuses, output formats, and safe writing.
 
+#[path = "common/run.rs"]
+mod run;
+use run::gitopsc;
+
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const PROGRAM: &str = r#"project shop { app_repo = "https://github.com/example/shop" }
 registry ghcr = ghcr { owner = "example" }
@@ -20,19 +23,8 @@ pipeline ci {
 }
 "#;
 
-fn gitopsc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gitopsc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gitopsc-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = run::scratch("cli", name);
     std::fs::write(dir.join("shop.gitops"), PROGRAM).unwrap();
     dir
 }

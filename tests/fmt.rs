@@ -3,9 +3,13 @@
 //! lays out small programs exactly as pinned here, and leaves a file with a syntax error alone.
 //! The command line is run as users run it: in place, `--check`, standard input, exit statuses.
 
+#[path = "common/run.rs"]
+mod run;
+use run::gitopsc;
+
 use gitopsc::fmt::format;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 /// Every `.gitops` file under `dir`, in name order (none when `dir` does not exist).
 fn gitops_files(dir: &Path) -> Vec<PathBuf> {
@@ -504,20 +508,8 @@ fn a_syntax_error_is_reported_with_its_code() {
     assert_eq!(d.code.as_str(), "E0001");
 }
 
-fn gitopsc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gitopsc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gitopsc-fmt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    run::scratch("fmt", name)
 }
 
 const MESSY: &str = "service api { path = \"api\"; port = 8080 }\n";

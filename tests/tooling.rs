@@ -1,6 +1,10 @@
 //! The tooling around the compiler: `gitopsc graph`, `gitopsc diff` and `gitopsc init`, run as
 //! users run them (through the binary) and, for the graph, through the library.
 
+#[path = "common/run.rs"]
+mod run;
+use run::gitopsc;
+
 use gitopsc::ir::ToolchainKind;
 use gitopsc::Source;
 use std::path::{Path, PathBuf};
@@ -39,15 +43,6 @@ pipeline release {
 }
 "#;
 
-fn gitopsc(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gitopsc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -58,10 +53,7 @@ fn stderr(o: &Output) -> String {
 
 /// A fresh, empty folder for one test.
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gitopsc-tooling-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    run::scratch("tooling", name)
 }
 
 fn program(text: &str) -> gitopsc::ir::Program {

@@ -7,6 +7,18 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{Cond, GitField, JobStatus, Ref, Template};
 use std::rc::Rc;
 
+/// The attributes of a service value (`svc.name`, `svc.path`, ...).
+pub const SERVICE_FIELDS: &[&str] = &[
+    "name",
+    "path",
+    "image",
+    "port",
+    "version",
+    "toolchain",
+    "dockerfile",
+    "repository",
+];
+
 /// Local bindings, innermost last.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
@@ -349,18 +361,7 @@ impl Ctx<'_> {
             "toolchain" => VK::Str(s.toolchain.kind.as_str().to_string()),
             "dockerfile" => VK::Str(s.dockerfile.clone()),
             "repository" => VK::Str(s.repository.clone()),
-            _ => {
-                return Err(vec![
-                    "name",
-                    "path",
-                    "image",
-                    "port",
-                    "version",
-                    "toolchain",
-                    "dockerfile",
-                    "repository",
-                ])
-            }
+            _ => return Err(SERVICE_FIELDS.to_vec()),
         })
     }
 

@@ -182,7 +182,7 @@ impl<'a> Ctx<'a> {
     /// that [`Ctx::check_matrix_value`] and [`Ctx::check_matrix_reads`] report when read.
     pub(super) fn service_axis_value(&self, axis: &ServiceAxis) -> V {
         let mut rec = Record::new();
-        for field in AXIS_FIELDS {
+        for field in super::eval::SERVICE_FIELDS {
             let pairs: Vec<(String, String)> = axis
                 .services
                 .iter()
@@ -617,18 +617,6 @@ pub struct ServiceAxis {
     /// The axis key.
     pub span: Span,
 }
-
-/// The attributes of a service a matrix over services provides.
-const AXIS_FIELDS: &[&str] = &[
-    "name",
-    "path",
-    "image",
-    "port",
-    "version",
-    "toolchain",
-    "dockerfile",
-    "repository",
-];
 
 /// How one attribute is known inside a matrix over services.
 #[derive(Debug, PartialEq)]

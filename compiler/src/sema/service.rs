@@ -78,32 +78,13 @@ impl<'a> Ctx<'a> {
         let dockerfile = text(self, "dockerfile").unwrap_or_else(|| "Dockerfile".into());
         let mut overrides = IndexMap::new();
         for d in f.decls.clone() {
-            let name = match &d.name {
-                Some(crate::ast::Name::Ident(i)) => i.clone(),
-                _ => {
-                    let d = Diagnostic::new(
-                        Code::MissingField,
-                        d.keyword.span,
-                        "`in` needs an environment name",
-                    )
-                    .label("write `in prod { replicas = 3 }`");
-                    self.diags.push(d);
-                    continue;
-                }
-            };
-            let ev = super::V::new(
-                self.global(&name.name)
-                    .unwrap_or(VK::Sym(name.name.clone())),
-                name.span,
-            );
-            let Some(env) = self.env_(&ev) else { continue };
-            let of = self.fields(
-                d.body.as_ref(),
-                format!("`in {}`", name.name),
-                name.span,
+            let Some((env, name, of)) = self.in_env_block(
+                d,
+                "in prod { replicas = 3 }",
                 &["replicas", "resources", "env"],
-                &[],
-            );
+            ) else {
+                continue;
+            };
             let o = ir::ServiceOverride {
                 replicas: self
                     .get(&of, "replicas", sc)
@@ -278,5 +259,41 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// An `in ENV { ... }` block: the environment it names, that name, and its fields (only
+    /// `allowed` ones). A block without a name is E0005 with `example` as the fix.
+    pub(super) fn in_env_block<'b>(
+        &mut self,
+        d: &'b crate::ast::Decl,
+        example: &str,
+        allowed: &'static [&'static str],
+    ) -> Option<(ir::EnvId, crate::ast::Ident, super::fields::Fields<'b>)> {
+        let Some(crate::ast::Name::Ident(name)) = &d.name else {
+            let diag = Diagnostic::new(
+                Code::MissingField,
+                d.keyword.span,
+                "`in` needs an environment name",
+            )
+            .label(format!("write `{example}`"));
+            self.diags.push(diag);
+            return None;
+        };
+        let ev = super::V::new(
+            self.global(&name.name)
+                .unwrap_or(VK::Sym(name.name.clone())),
+            name.span,
+        );
+        let env = self.env_(&ev)?;
+        let of = self.fields(
+            d.body.as_ref(),
+            format!("`in {}`", name.name),
+            name.span,
+            allowed,
+            &[],
+        );
+        Some((env, name.clone(), of))
     }
 }

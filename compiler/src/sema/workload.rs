@@ -12,7 +12,6 @@ use super::convert::{cron_error, is_dns_label};
 use super::fields::Fields;
 use super::value::{V, VK};
 use super::{Ctx, Item};
-use crate::ast::Name;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, EnvValue, Manifests};
 use indexmap::IndexMap;
@@ -304,29 +303,11 @@ impl<'a> Ctx<'a> {
     ) -> IndexMap<usize, ir::CronJobOverride> {
         let mut out = IndexMap::new();
         for d in f.decls.clone() {
-            let Some(Name::Ident(name)) = &d.name else {
-                let diag = Diagnostic::new(
-                    Code::MissingField,
-                    d.keyword.span,
-                    "`in` needs an environment name",
-                )
-                .label("write `in prod { suspend = true }`");
-                self.diags.push(diag);
+            let Some((env, name, of)) =
+                self.in_env_block(d, "in prod { suspend = true }", OVERRIDE_FIELDS)
+            else {
                 continue;
             };
-            let ev = V::new(
-                self.global(&name.name)
-                    .unwrap_or(VK::Sym(name.name.clone())),
-                name.span,
-            );
-            let Some(env) = self.env_(&ev) else { continue };
-            let of = self.fields(
-                d.body.as_ref(),
-                format!("`in {}`", name.name),
-                name.span,
-                OVERRIDE_FIELDS,
-                &[],
-            );
             if !environments.contains(&env) {
                 let diag = Diagnostic::new(
                     Code::WorkloadNotDelivered,
