@@ -166,6 +166,25 @@ pub fn build_rendered(
     sources: &[Source],
     threads: usize,
 ) -> (Compilation, Result<Vec<emit::RenderedFile>, String>) {
+    build_rendered_with(sources, threads, Teardown::Free)
+}
+
+/// What becomes of the typed documents once they are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Teardown {
+    /// Freed, piece by piece.
+    Free,
+    /// Given up without freeing: for a process that exits right after the build, where the
+    /// operating system takes the memory back at once.
+    Exit,
+}
+
+/// [`build_rendered`], choosing what becomes of the typed documents.
+pub fn build_rendered_with(
+    sources: &[Source],
+    threads: usize,
+    teardown: Teardown,
+) -> (Compilation, Result<Vec<emit::RenderedFile>, String>) {
     let c = check_with(sources, threads);
     let Some(program) = &c.program else {
         return (c, Ok(Vec::new()));
@@ -175,7 +194,20 @@ pub fn build_rendered(
     }
     let backends = backends::all();
     let parts = parallel_map(&backends, threads, |b| {
-        emit::render_unsorted(&program.source_name, &b.emit(program))
+        let mut rendered = Vec::new();
+        let mut failed = None;
+        b.emit_each(program, &mut |file| {
+            if failed.is_none() {
+                match emit::render_file(&program.source_name, &file) {
+                    Ok(r) => rendered.push(r),
+                    Err(e) => failed = Some(e),
+                }
+            }
+            if teardown == Teardown::Exit {
+                std::mem::forget(file);
+            }
+        });
+        failed.map_or(Ok(rendered), Err)
     });
     let mut all = Vec::new();
     for p in parts {

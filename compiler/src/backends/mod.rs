@@ -21,8 +21,17 @@ use crate::ir::Program;
 pub trait Backend: Send + Sync {
     /// Short name used in diagnostics and on the command line (`github`, `tekton`...).
     fn name(&self) -> &'static str;
+    /// Hands every file this backend generates for the program to `out`, one at a time and in
+    /// any order, so a caller can render each file and let its documents go before the next
+    /// is built.
+    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile));
+
     /// Every file this backend generates for the program, in any order.
-    fn emit(&self, program: &Program) -> Vec<OutputFile>;
+    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+        let mut files = Vec::new();
+        self.emit_each(program, &mut |f| files.push(f));
+        files
+    }
 }
 
 /// Every backend, in the order they run.

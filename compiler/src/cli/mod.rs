@@ -214,7 +214,8 @@ fn build(cmd: &BuildCmd) -> i32 {
         let rendered = emit::render(&program.source_name, &files);
         (c, rendered)
     } else {
-        let (c, rendered) = crate::build_rendered(&sources, crate::threads());
+        let (c, rendered) =
+            crate::build_rendered_with(&sources, crate::threads(), crate::Teardown::Exit);
         report(&c, a.check.message_format);
         (c, rendered)
     };

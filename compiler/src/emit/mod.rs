@@ -124,26 +124,27 @@ pub fn render_unsorted(
     source_name: &str,
     files: &[OutputFile],
 ) -> Result<Vec<RenderedFile>, String> {
-    let mut out: Vec<RenderedFile> = Vec::with_capacity(files.len());
-    for f in files {
-        let mut text = String::with_capacity(256 * f.docs.len().max(1));
-        text.push_str(HEADER_PREFIX);
-        text.push_str(source_name);
-        text.push_str(" - do not edit\n");
-        for (i, doc) in f.docs.iter().enumerate() {
-            if i > 0 {
-                text.push_str("---\n");
-            }
-            doc.write_yaml(&mut text)
-                .map_err(|e| format!("{}: {e}", f.path))?;
+    files.iter().map(|f| render_file(source_name, f)).collect()
+}
+
+/// Serialises one file: the header, then its documents separated by `---`.
+pub fn render_file(source_name: &str, f: &OutputFile) -> Result<RenderedFile, String> {
+    let mut text = String::with_capacity(256 * f.docs.len().max(1));
+    text.push_str(HEADER_PREFIX);
+    text.push_str(source_name);
+    text.push_str(" - do not edit\n");
+    for (i, doc) in f.docs.iter().enumerate() {
+        if i > 0 {
+            text.push_str("---\n");
         }
-        out.push(RenderedFile {
-            repo: f.repo,
-            path: f.path.clone(),
-            text,
-        });
+        doc.write_yaml(&mut text)
+            .map_err(|e| format!("{}: {e}", f.path))?;
     }
-    Ok(out)
+    Ok(RenderedFile {
+        repo: f.repo,
+        path: f.path.clone(),
+        text,
+    })
 }
 
 /// Orders rendered files by repository and path; two files at one path are a compiler bug.

@@ -549,8 +549,11 @@ impl<'a> ValueSer<'a> {
     }
 
     fn string(self, s: &str) -> Result<(), YamlError> {
-        if let Some((value, comment)) = s.split_once(super::COMMENT_SEP) {
-            return self.commented(value, comment);
+        // Only a string holding NUL can carry a comment: one byte search first.
+        if s.as_bytes().contains(&0) {
+            if let Some((value, comment)) = s.split_once(super::COMMENT_SEP) {
+                return self.commented(value, comment);
+            }
         }
         match style_of(s, self.blocks) {
             Style::Literal => {

@@ -15,11 +15,10 @@ use crate::emit::OutputFile;
 use crate::ir::{EnvId, Environment, Service};
 
 /// One Application per service of the deployment in `env`.
-pub fn per_service(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile> {
-    cx.services()
-        .iter()
-        .map(|(_, s)| service_app(cx, id, env, s))
-        .collect()
+pub fn per_service(cx: &Cx, id: EnvId, env: &Environment, out: &mut dyn FnMut(OutputFile)) {
+    for (_, s) in cx.services() {
+        out(service_app(cx, id, env, s));
+    }
 }
 
 /// The aggregate Application of `env` (when some service uses Kustomize), plus one

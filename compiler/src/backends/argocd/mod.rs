@@ -61,13 +61,11 @@ impl Backend for Argocd {
         "argocd"
     }
 
-    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
         let waves = common::waves(program);
-        program
-            .deployments
-            .iter()
-            .flat_map(|d| Cx::new(program, d, &waves).emit())
-            .collect()
+        for d in &program.deployments {
+            Cx::new(program, d, &waves).emit(out);
+        }
     }
 }
 
@@ -87,20 +85,23 @@ impl<'a> Cx<'a> {
     }
 
     /// Every file of the deployment.
-    fn emit(&self) -> Vec<OutputFile> {
-        let mut files = project::projects(self);
+    fn emit(&self, out: &mut dyn FnMut(OutputFile)) {
+        project::projects(self).into_iter().for_each(&mut *out);
         for (id, env) in self.envs() {
             match self.d.mode {
-                AppMode::PerServiceEnv => files.extend(apps::per_service(self, id, env)),
-                AppMode::PerEnv => files.extend(apps::per_env(self, id, env)),
-                AppMode::ApplicationSetList => files.extend(appset::list(self, id, env)),
-                AppMode::ApplicationSetGit => files.extend(appset::git(self, id, env)),
+                AppMode::PerServiceEnv => apps::per_service(self, id, env, out),
+                AppMode::PerEnv => apps::per_env(self, id, env).into_iter().for_each(&mut *out),
+                AppMode::ApplicationSetList => {
+                    appset::list(self, id, env).into_iter().for_each(&mut *out)
+                }
+                AppMode::ApplicationSetGit => {
+                    appset::git(self, id, env).into_iter().for_each(&mut *out)
+                }
             }
         }
         if self.d.app_of_apps {
-            files.push(root::root(self));
+            out(root::root(self));
         }
-        files
     }
 
     /// The deployment's environments.

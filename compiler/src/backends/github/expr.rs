@@ -14,21 +14,30 @@ use crate::ir::{Cond, GitField, JobStatus, ParamType, Ref, Template, TemplatePar
 /// short-SHA step where there is one, and is the full SHA at job level (scripts cut it to seven
 /// characters themselves).
 pub fn ref_expr(ctx: &Ctx, r: &Ref) -> String {
-    match r {
+    let mut out = String::new();
+    push_ref_expr(ctx, r, &mut out);
+    out
+}
+
+/// Appends [`ref_expr`] of `r` to `out`.
+fn push_ref_expr(ctx: &Ctx, r: &Ref, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = match r {
         Ref::Git(GitField::ShortSha) if ctx.short_sha_step => {
-            format!("steps.{}.outputs.sha", super::steps::SHORT_SHA_STEP)
+            write!(out, "steps.{}.outputs.sha", super::steps::SHORT_SHA_STEP)
         }
-        Ref::Git(f) => git_expr(*f).to_string(),
-        Ref::Input(n) => format!("inputs.{n}"),
-        Ref::Result { job, name } => format!("needs.{}.outputs.{name}", ctx.job_id(*job)),
-        Ref::Secret(n) => format!("secrets.{n}"),
+        Ref::Git(f) => out.write_str(git_expr(*f)),
+        Ref::Input(n) => write!(out, "inputs.{n}"),
+        Ref::Result { job, name } => write!(out, "needs.{}.outputs.{name}", ctx.job_id(*job)),
+        Ref::Secret(n) => write!(out, "secrets.{n}"),
         // Parameters are replaced before rendering; one left over is a compiler bug, and the
         // empty string is the least surprising value for it.
-        Ref::Param(_) => "''".to_string(),
-        Ref::Event(p) => format!("github.event.{p}"),
-        Ref::Matrix(a) => format!("matrix.{a}"),
-        Ref::RunId => "github.run_id".to_string(),
-    }
+        Ref::Param(_) => out.write_str("''"),
+        Ref::Event(p) => write!(out, "github.event.{p}"),
+        Ref::Matrix(a) => write!(out, "matrix.{a}"),
+        Ref::RunId => out.write_str("github.run_id"),
+    };
 }
 
 fn git_expr(f: GitField) -> &'static str {
@@ -44,16 +53,50 @@ fn git_expr(f: GitField) -> &'static str {
 
 /// A reference written where GitHub substitutes `${{ }}` into text.
 pub fn ref_inline(ctx: &Ctx, r: &Ref) -> String {
-    match r {
-        Ref::Git(GitField::RepoUrl) => "${{ github.server_url }}/${{ github.repository }}".into(),
-        other => format!("${{{{ {} }}}}", ref_expr(ctx, other)),
+    let mut out = String::new();
+    push_ref_inline(ctx, r, &mut out);
+    out
+}
+
+fn push_ref_inline(ctx: &Ctx, r: &Ref, out: &mut String) {
+    if let Ref::Git(GitField::RepoUrl) = r {
+        out.push_str("${{ github.server_url }}/${{ github.repository }}");
+        return;
     }
+    out.push_str("${{ ");
+    push_ref_expr(ctx, r, out);
+    out.push_str(" }}");
+}
+
+/// Where the text `${{` starts in `s`, if it does.
+pub fn find_expr_open(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find('$') {
+        let at = from + i;
+        if s[at..].starts_with("${{") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Literal text for a position GitHub scans for `${{`: an opening that is text, not an
 /// expression, is written as an expression yielding it.
 pub fn lit_inline(s: &str) -> String {
-    s.replace("${{", "${{ '${{' }}")
+    let mut out = String::with_capacity(s.len());
+    push_lit_inline(s, &mut out);
+    out
+}
+
+fn push_lit_inline(s: &str, out: &mut String) {
+    let mut rest = s;
+    while let Some(i) = find_expr_open(rest) {
+        out.push_str(&rest[..i]);
+        out.push_str("${{ '${{' }}");
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
 }
 
 /// A template in a text position: literals as they are, references as `${{ expr }}`.
@@ -61,8 +104,8 @@ pub fn inline(ctx: &Ctx, t: &Template) -> String {
     let mut out = String::new();
     for p in &t.parts {
         match p {
-            TemplatePart::Lit(s) => out.push_str(&lit_inline(s)),
-            TemplatePart::Ref(r) => out.push_str(&ref_inline(ctx, r)),
+            TemplatePart::Lit(s) => push_lit_inline(s, &mut out),
+            TemplatePart::Ref(r) => push_ref_inline(ctx, r, &mut out),
         }
     }
     out
@@ -221,5 +264,22 @@ pub fn cond_templates<'c>(c: &'c Cond, f: &mut dyn FnMut(&'c Template)) {
         Cond::Not(inner) => cond_templates(inner, f),
         Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| cond_templates(c, f)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expression_openings_in_text_are_written_as_expressions() {
+        assert_eq!(find_expr_open("a $b ${ c"), None);
+        assert_eq!(find_expr_open("$$${{"), Some(2));
+        assert_eq!(lit_inline("plain"), "plain");
+        assert_eq!(
+            lit_inline("$x ${{ y }} $${{"),
+            "$x ${{ '${{' }} y }} $${{ '${{' }}"
+        );
+        assert_eq!(lit_inline("${{${{"), "${{ '${{' }}${{ '${{' }}");
     }
 }

@@ -12,7 +12,7 @@
 
 use super::expr;
 use super::model;
-use super::steps::{self, JobSteps};
+use super::steps::{self, JobSteps, Resolved};
 use super::Ctx;
 use crate::emit::with_comment;
 use crate::ir::{
@@ -23,11 +23,11 @@ use indexmap::{IndexMap, IndexSet};
 use std::collections::{BTreeSet, HashSet};
 
 /// Facts about every job of a pipeline, computed once.
-pub struct Plan {
+pub struct Plan<'t> {
     /// Each job's direct needs: the IR's, plus any job its condition or templates read.
     pub needs: Vec<Vec<JobId>>,
     /// Each job's resolved GitHub steps.
-    pub steps: Vec<Vec<Step>>,
+    pub steps: Vec<Vec<Resolved<'t>>>,
     /// Each job's outputs (result names), in a fixed order.
     pub outputs: Vec<Vec<String>>,
     /// Whether a job may end up skipped by its own condition.
@@ -38,10 +38,10 @@ pub struct Plan {
     pub pull_requests: bool,
 }
 
-impl Plan {
-    pub fn new(ctx: &Ctx, publishing: bool, pull_requests: bool) -> Plan {
+impl<'t> Plan<'t> {
+    pub fn new(ctx: &Ctx<'t>, publishing: bool, pull_requests: bool) -> Plan<'t> {
         let jobs = &ctx.pipeline.jobs;
-        let steps: Vec<Vec<Step>> = jobs
+        let steps: Vec<Vec<Resolved<'t>>> = jobs
             .iter()
             .map(|j| {
                 ctx.task(j)
@@ -74,7 +74,7 @@ fn condition(job: &Job) -> Option<Cond> {
 
 /// The IR's needs plus every job a job reads (status, change result, result), so `needs.X`
 /// is always defined; an edge that would close a cycle is left out.
-fn effective_needs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<JobId>> {
+fn effective_needs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<JobId>> {
     let jobs = &ctx.pipeline.jobs;
     let mut needs: Vec<Vec<JobId>> = jobs
         .iter()
@@ -99,7 +99,7 @@ fn effective_needs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<JobId>> {
 }
 
 /// The jobs whose status or results a job reads.
-fn jobs_read(job: &Job, steps: &[Step]) -> Vec<JobId> {
+fn jobs_read(job: &Job, steps: &[Resolved]) -> Vec<JobId> {
     let mut read: Vec<JobId> = Vec::new();
     for c in job
         .condition
@@ -182,7 +182,7 @@ fn changed_axes(job: &Job) -> Vec<(JobId, &str)> {
 }
 
 /// Every result read anywhere in the pipeline becomes an output of the job producing it.
-fn outputs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<String>> {
+fn outputs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<String>> {
     let jobs = &ctx.pipeline.jobs;
     let mut out: Vec<IndexSet<String>> = jobs
         .iter()
@@ -210,7 +210,7 @@ fn outputs(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<Vec<String>> {
 
 /// Every (job, result) the pipeline reads: in arguments, conditions, concurrency groups,
 /// steps, change tests and matrix axes.
-fn result_reads(ctx: &Ctx, steps: &[Vec<Step>]) -> Vec<(JobId, String)> {
+fn result_reads(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<(JobId, String)> {
     let jobs = &ctx.pipeline.jobs;
     let mut reads: Vec<(JobId, String)> = Vec::new();
     let mut visit = |t: &Template| {
@@ -389,7 +389,7 @@ fn called_permissions(program: &Program, callee: &Pipeline, depth: usize) -> BTr
 }
 
 /// Whether a job runs the change filter, which lists a pull request's files through the API.
-fn lists_changes(steps: &[Step]) -> bool {
+fn lists_changes(steps: &[Resolved]) -> bool {
     steps.iter().any(|s| {
         matches!(&s.kind, StepKind::Uses { action, .. }
             if action.name.eq_ignore_ascii_case("dorny/paths-filter"))

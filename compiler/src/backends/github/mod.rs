@@ -32,7 +32,13 @@ impl Backend for Github {
         "github"
     }
 
-    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+        self.files(program).into_iter().for_each(out);
+    }
+}
+
+impl Github {
+    fn files(&self, program: &Program) -> Vec<OutputFile> {
         program
             .pipelines
             .iter()

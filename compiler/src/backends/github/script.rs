@@ -210,6 +210,18 @@ impl<'c, 'a> StepEnv<'c, 'a> {
     /// Renders a script: literal text as written, each reference as a variable read.
     pub fn script(&mut self, t: &Template, lang: Lang) -> String {
         let mut out = String::new();
+        // Plain text without a reference or a `${{` is the script as it is.
+        if t.parts.iter().all(|p| match p {
+            TemplatePart::Lit(s) => expr::find_expr_open(s).is_none(),
+            TemplatePart::Ref(_) => false,
+        }) {
+            for p in &t.parts {
+                if let TemplatePart::Lit(s) = p {
+                    out.push_str(s);
+                }
+            }
+            return out;
+        }
         let mut js = JsState::Code;
         let mut sh = ShState::start();
         for p in &t.parts {

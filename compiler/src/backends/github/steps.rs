@@ -11,9 +11,9 @@ use super::expr;
 use super::model;
 use super::script::{Lang, StepEnv};
 use super::Ctx;
-use crate::emit::with_comment;
 use crate::ir::{ActionRef, GitField, Job, Permission, Ref, Step, StepKind, TaskDef, Template};
 use indexmap::IndexMap;
+use std::borrow::Cow;
 
 /// Actions the backend adds itself, pinned as in `stdlib/pins.gitops` (the IR carries pins
 /// only inside the steps the standard library produced): name, commit, release.
@@ -85,23 +85,37 @@ const CACHE_AWARE: &[(&str, CacheOff)] = &[
 
 /// `name@sha # version` for an action the backend adds.
 fn pinned(name: &str) -> String {
-    PINS.iter().find(|(n, _, _)| *n == name).map_or_else(
-        || name.to_string(),
-        |(n, sha, v)| with_comment(&format!("{n}@{sha}"), v),
-    )
+    PINS.iter()
+        .find(|(n, _, _)| *n == name)
+        .map_or_else(|| name.to_string(), |(n, sha, v)| pin_text(n, sha, v))
 }
 
 fn uses(a: &ActionRef) -> String {
-    with_comment(&format!("{}@{}", a.name, a.sha), &a.version)
+    pin_text(&a.name, &a.sha, &a.version)
+}
+
+/// `name@sha` with the release as its comment (see [`crate::emit::with_comment`]), in one allocation.
+fn pin_text(name: &str, sha: &str, version: &str) -> String {
+    let mut s = String::with_capacity(name.len() + sha.len() + version.len() + 24);
+    s.push_str(name);
+    s.push('@');
+    s.push_str(sha);
+    s.push_str(crate::emit::COMMENT_SEP);
+    s.push_str(version);
+    s
 }
 
 fn is_action(a: &ActionRef, name: &str) -> bool {
     a.name.eq_ignore_ascii_case(name)
 }
 
+/// A task step as one job runs it: the task's own step when it reads no parameter and has no
+/// condition to simplify, else a copy with the job's arguments in place.
+pub type Resolved<'t> = Cow<'t, Step>;
+
 /// The task's GitHub steps with the job's arguments (or the parameters' defaults) in place of
 /// parameters, conditions simplified, and steps that can never run dropped.
-pub fn resolved_steps(job: &Job, task: &TaskDef) -> Vec<Step> {
+pub fn resolved_steps<'t>(job: &Job, task: &'t TaskDef) -> Vec<Resolved<'t>> {
     let mut sub = |r: &Ref| match r {
         Ref::Param(p) => Some(
             job.args
@@ -114,15 +128,32 @@ pub fn resolved_steps(job: &Job, task: &TaskDef) -> Vec<Step> {
     };
     let mut out = Vec::new();
     for s in task.github.iter().flatten() {
+        if s.condition.is_none() && !reads_params(s) {
+            out.push(Cow::Borrowed(s));
+            continue;
+        }
         let mut step = substitute_step(s, &mut sub);
         step.condition = match step.condition.as_ref().map(expr::simplified) {
             None | Some(None) => None,
             Some(Some(c)) if c.is_never() => continue,
             Some(Some(c)) => Some(c),
         };
-        out.push(step);
+        out.push(Cow::Owned(step));
     }
     out
+}
+
+/// Whether any template of a step (its condition aside) reads a task parameter.
+fn reads_params(s: &Step) -> bool {
+    let params = |t: &Template| t.refs().any(|r| matches!(r, Ref::Param(_)));
+    s.env.values().any(params)
+        || match &s.kind {
+            StepKind::Run {
+                script, workdir, ..
+            } => params(script) || workdir.as_ref().is_some_and(params),
+            StepKind::Exec { command, .. } => command.iter().any(params),
+            StepKind::Uses { with, .. } => with.values().any(params),
+        }
 }
 
 fn substitute_step(s: &Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> Step {
@@ -165,7 +196,7 @@ fn substitute_step(s: &Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> Ste
 }
 
 /// Whether a job's own steps publish an artifact (a known publishing action that pushes).
-pub fn uses_publisher(steps: &[Step]) -> bool {
+pub fn uses_publisher(steps: &[Resolved]) -> bool {
     steps.iter().any(|s| match &s.kind {
         StepKind::Uses { action, with } => {
             PUBLISHERS.iter().any(|p| is_action(action, p))
@@ -180,7 +211,7 @@ pub fn uses_publisher(steps: &[Step]) -> bool {
 pub struct JobSteps<'j> {
     pub job: &'j Job,
     pub task: &'j TaskDef,
-    pub steps: &'j [Step],
+    pub steps: &'j [Resolved<'j>],
     /// The job publishes: caches stay off.
     pub publishing: bool,
 }
@@ -196,7 +227,7 @@ pub fn build(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
         out.push(checkout(write));
     }
     let mut ctx = *ctx;
-    if js.steps.iter().any(short_sha_outside_scripts) {
+    if js.steps.iter().any(|s| short_sha_outside_scripts(s)) {
         out.push(short_sha_step());
         ctx.short_sha_step = true;
     }

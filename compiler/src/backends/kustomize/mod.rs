@@ -35,24 +35,26 @@ impl Backend for Kustomize {
         "kustomize"
     }
 
-    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
         let layout = Layout::new(program);
         let pairs = delivered(program);
-        let mut files = Vec::new();
         let services: BTreeSet<ServiceId> = pairs.iter().map(|&(s, _)| s).collect();
         for &svc in &services {
             if let Some(s) = program.services.get(svc) {
                 if s.manifests == Manifests::Generated {
-                    files.extend(base::files(&layout, s));
+                    base::files(&layout, s).into_iter().for_each(&mut *out);
                 }
             }
         }
         for &(svc, env) in &pairs {
-            files.push(overlay::service_overlay(program, &layout, svc, env));
-            files.extend(cronjob::files(program, &layout, svc, env));
+            out(overlay::service_overlay(program, &layout, svc, env));
+            cronjob::files(program, &layout, svc, env)
+                .into_iter()
+                .for_each(&mut *out);
         }
-        files.extend(overlay::environment_overlays(program, &layout, &pairs));
-        files
+        overlay::environment_overlays(program, &layout, &pairs)
+            .into_iter()
+            .for_each(out);
     }
 }
 

@@ -52,7 +52,13 @@ impl Backend for Rollouts {
         "rollouts"
     }
 
-    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+        self.files(program).into_iter().for_each(out);
+    }
+}
+
+impl Rollouts {
+    fn files(&self, program: &Program) -> Vec<OutputFile> {
         let layout = Layout::new(program);
         let mut files = Vec::new();
         for (svc, env) in kz::delivered(program) {

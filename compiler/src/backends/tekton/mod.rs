@@ -45,7 +45,13 @@ impl Backend for Tekton {
         "tekton"
     }
 
-    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+        self.files(program).into_iter().for_each(out);
+    }
+}
+
+impl Tekton {
+    fn files(&self, program: &Program) -> Vec<OutputFile> {
         let layout = Layout::new(program);
         let mut files = Vec::new();
         for v in &layout.variants {
