@@ -114,7 +114,7 @@ enum Style {
 }
 
 /// What a scan of a string found.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Scan {
     newline: bool,
     tab: bool,
@@ -144,12 +144,44 @@ const INTERESTING: [bool; 256] = {
 fn scan(s: &str) -> Scan {
     let mut found = Scan::default();
     let bytes = s.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if INTERESTING[usize::from(b)] {
-            note_byte(&mut found, bytes, i);
+    let mut look = |from: usize, to: usize| {
+        for i in from..to {
+            if INTERESTING[usize::from(bytes[i])] {
+                note_byte(&mut found, bytes, i);
+            }
         }
+    };
+    // Eight bytes at a time: most words hold no interesting byte and are passed over whole.
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if may_interest(u64::from_le_bytes(w)) {
+            look(i, i + 8);
+        }
+        i += 8;
     }
+    look(i, bytes.len());
     found
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether some byte of the word is zero (exact: a false mark only ever follows a true one).
+fn has_zero_byte(w: u64) -> bool {
+    w.wrapping_sub(ONES) & !w & HIGHS != 0
+}
+
+/// Whether some byte of the word may be [`INTERESTING`]: a control character, DEL, `:`, `#`,
+/// or any byte of a multi-byte character.
+fn may_interest(w: u64) -> bool {
+    // With no high bit set, `w - 0x20 * ONES` marks exactly the bytes below 0x20.
+    w & HIGHS != 0
+        || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
+        || has_zero_byte(w ^ (ONES * u64::from(b':')))
+        || has_zero_byte(w ^ (ONES * u64::from(b'#')))
+        || has_zero_byte(w ^ (ONES * 0x7f))
 }
 
 /// Records what the interesting byte at `i` means.
@@ -185,10 +217,14 @@ enum Blocks {
 
 /// Chooses the style of a string.
 fn style_of(s: &str, blocks: Blocks) -> Style {
+    style_after(s, &scan(s), blocks)
+}
+
+/// [`style_of`], given what a scan of the string found.
+fn style_after(s: &str, found: &Scan, blocks: Blocks) -> Style {
     if s.is_empty() {
         return Style::Single;
     }
-    let found = scan(s);
     if found.escape {
         return Style::Double;
     }
@@ -549,13 +585,15 @@ impl<'a> ValueSer<'a> {
     }
 
     fn string(self, s: &str) -> Result<(), YamlError> {
-        // Only a string holding NUL can carry a comment: one byte search first.
-        if s.as_bytes().contains(&0) {
+        let found = scan(s);
+        // Only a string holding NUL (which the scan counts as needing an escape) can carry a
+        // comment.
+        if found.escape && s.as_bytes().contains(&0) {
             if let Some((value, comment)) = s.split_once(super::COMMENT_SEP) {
                 return self.commented(value, comment);
             }
         }
-        match style_of(s, self.blocks) {
+        match style_after(s, &found, self.blocks) {
             Style::Literal => {
                 if self.after_key {
                     self.out.push(' ');
@@ -1155,5 +1193,47 @@ impl ser::Serializer for KeySer<'_> {
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, YamlError> {
         Err(Self::unsupported("an enum variant with data"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The scan one byte at a time, as the word-at-a-time scan must find.
+    fn scan_bytewise(s: &str) -> Scan {
+        let mut found = Scan::default();
+        let bytes = s.as_bytes();
+        for i in 0..bytes.len() {
+            if INTERESTING[usize::from(bytes[i])] {
+                note_byte(&mut found, bytes, i);
+            }
+        }
+        found
+    }
+
+    proptest! {
+        #[test]
+        fn word_scan_finds_what_the_byte_scan_finds(
+            s in "([a-z ]{0,9}[: #\\t\\n\\x00\\x1f\\x7f\\u{85}\\u{2028}\\u{feff}\\u{e9}\\u{1f600}]){0,4}[a-z ]{0,9}"
+        ) {
+            prop_assert_eq!(scan(&s), scan_bytewise(&s));
+        }
+    }
+
+    #[test]
+    fn every_ascii_byte_is_seen_at_every_position_of_a_word() {
+        for b in 0u8..0x80 {
+            for at in 1..17 {
+                // Between spaces, so `:` and `#` count as indicators too.
+                let mut bytes = vec![b'a'; 18];
+                bytes[at - 1] = b' ';
+                bytes[at] = b;
+                bytes[at + 1] = b' ';
+                let s = String::from_utf8(bytes).expect("ASCII");
+                assert_eq!(scan(&s), scan_bytewise(&s), "byte {b:#x} at {at}");
+            }
+        }
     }
 }
