@@ -169,13 +169,16 @@ pub fn build_rendered(
     build_rendered_with(sources, threads, Teardown::Free)
 }
 
+/// A rendered file larger than this counts as large for [`Teardown::Exit`].
+const LARGE_FILE: usize = 64 * 1024;
+
 /// What becomes of the typed documents once they are rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Teardown {
     /// Freed, piece by piece.
     Free,
-    /// Given up without freeing: for a process that exits right after the build, where the
-    /// operating system takes the memory back at once.
+    /// Those of large files given up without freeing: for a process that exits right after
+    /// the build, where the operating system takes the memory back at once.
     Exit,
 }
 
@@ -197,13 +200,20 @@ pub fn build_rendered_with(
         let mut rendered = Vec::new();
         let mut failed = None;
         b.emit_each(program, &mut |file| {
+            let mut size = 0;
             if failed.is_none() {
                 match emit::render_file(&program.source_name, &file) {
-                    Ok(r) => rendered.push(r),
+                    Ok(r) => {
+                        size = r.text.len();
+                        rendered.push(r);
+                    }
                     Err(e) => failed = Some(e),
                 }
             }
-            if teardown == Teardown::Exit {
+            // A small file's documents are freed at once, while still in cache, and their
+            // memory serves the next file; a large file's are many allocations spread over
+            // memory, slower to free one by one than to leave to the exit.
+            if teardown == Teardown::Exit && size > LARGE_FILE {
                 std::mem::forget(file);
             }
         });

@@ -140,6 +140,8 @@ pub fn render_file(source_name: &str, f: &OutputFile) -> Result<RenderedFile, St
         doc.write_yaml(&mut text)
             .map_err(|e| format!("{}: {e}", f.path))?;
     }
+    // Texts are kept until every file is written: without the room they grew into.
+    text.shrink_to_fit();
     Ok(RenderedFile {
         repo: f.repo,
         path: f.path.clone(),
