@@ -41,7 +41,8 @@ fn every_case_compiles_validates_and_matches_its_snapshot() {
     for path in cases {
         let text = std::fs::read_to_string(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let (c, files) = gitopsc::build(&[gitopsc::Source::new(name.clone(), text.clone())]);
+        let c = gitopsc::check(&[gitopsc::Source::new(name.clone(), text.clone())]);
+        let files = gitopsc::outputs(&c);
         let rendered = gitopsc::diagnostics::render(
             &c.diagnostics,
             &c.sources,
@@ -87,7 +88,8 @@ fn every_example_compiles_cleanly_and_validates() {
             continue;
         }
         let sources = gitopsc::cli::read_sources(std::slice::from_ref(&dir)).unwrap();
-        let (c, files) = gitopsc::build(&sources);
+        let c = gitopsc::check(&sources);
+        let files = gitopsc::outputs(&c);
         let rendered = gitopsc::diagnostics::render(
             &c.diagnostics,
             &c.sources,

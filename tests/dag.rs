@@ -106,9 +106,11 @@ fn programs() -> Vec<(String, Vec<gitopsc::Source>)> {
 fn github_and_tekton_recover_the_ir_dag() {
     let mut compared = 0;
     for (name, sources) in programs() {
-        let (c, files) = gitopsc::build(&sources);
+        let c = gitopsc::check(&sources);
+        let files = gitopsc::outputs(&c);
         let program = c
             .program
+            .as_ref()
             .unwrap_or_else(|| panic!("{name} does not compile"));
         let rendered = gitopsc::emit::render(&name, &files).unwrap();
         for p in &program.pipelines {

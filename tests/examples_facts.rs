@@ -24,7 +24,8 @@ fn compile(name: &'static str) -> Example {
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let source = format!("{name}.gitops");
-    let (c, outputs) = gitopsc::build(&[gitopsc::Source::new(source.clone(), text.clone())]);
+    let c = gitopsc::check(&[gitopsc::Source::new(source.clone(), text.clone())]);
+    let outputs = gitopsc::outputs(&c);
     let shown = render(&c.diagnostics, &c.sources, MessageFormat::Human, false);
     assert!(
         c.diagnostics.is_empty(),
@@ -1047,7 +1048,8 @@ pipeline gh {
 
 #[test]
 fn every_stdlib_task_compiles_for_its_engines() {
-    let (c, outputs) = gitopsc::build(&[gitopsc::Source::new("stdlib.gitops", EVERY_STDLIB_TASK)]);
+    let c = gitopsc::check(&[gitopsc::Source::new("stdlib.gitops", EVERY_STDLIB_TASK)]);
+    let outputs = gitopsc::outputs(&c);
     let shown = render(&c.diagnostics, &c.sources, MessageFormat::Human, false);
     assert!(c.diagnostics.is_empty(), "{shown}");
     let files = gitopsc::emit::render("stdlib.gitops", &outputs).expect("renders");

@@ -223,7 +223,8 @@ fn formatted_lines_end_without_spaces_except_inside_literals() {
 
 /// What a program emits: every rendered file, and its sorted diagnostic codes.
 fn emitted(sources: &[gitopsc::Source]) -> (Vec<gitopsc::emit::RenderedFile>, Vec<String>) {
-    let (c, outputs) = gitopsc::build(sources);
+    let c = gitopsc::check(sources);
+    let outputs = gitopsc::outputs(&c);
     let mut codes: Vec<String> = c
         .diagnostics
         .iter()

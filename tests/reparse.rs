@@ -8,7 +8,7 @@ mod awkward;
 mod common;
 
 use gitopsc::emit::OutputFile;
-use gitopsc::Source;
+use gitopsc::{Compilation, Source};
 use serde_json::Value;
 
 /// `s` as a `.gitops` string literal.
@@ -93,8 +93,9 @@ fn corpus_program() -> String {
     p
 }
 
-fn built(name: &str, sources: &[Source]) -> Vec<OutputFile> {
-    let (c, files) = gitopsc::build(sources);
+/// Checks a program that must compile.
+fn checked(name: &str, sources: &[Source]) -> Compilation {
+    let c = gitopsc::check(sources);
     assert!(
         !c.has_errors(),
         "{name} does not compile: {:#?}",
@@ -103,6 +104,12 @@ fn built(name: &str, sources: &[Source]) -> Vec<OutputFile> {
             .map(|d| format!("{:?} {}", d.code, d.message))
             .collect::<Vec<_>>()
     );
+    c
+}
+
+/// Every file the program's backends emit; at least one.
+fn built<'c>(name: &str, c: &'c Compilation) -> Vec<OutputFile<'c>> {
+    let files = gitopsc::outputs(c);
     assert!(!files.is_empty(), "{name} emits nothing");
     files
 }
@@ -145,7 +152,8 @@ fn count_strings(v: &Value) -> usize {
 fn every_document_of_every_example_and_case_reparses_to_its_value() {
     let mut total = 0;
     for (name, sources) in common::programs(&[]) {
-        let (docs, _) = check_reparse(&name, &built(&name, &sources));
+        let c = checked(&name, &sources);
+        let (docs, _) = check_reparse(&name, &built(&name, &c));
         total += docs;
     }
     assert!(total > 500, "only {total} documents were checked");
@@ -154,7 +162,8 @@ fn every_document_of_every_example_and_case_reparses_to_its_value() {
 #[test]
 fn the_awkward_string_corpus_reparses_to_its_value() {
     let program = corpus_program();
-    let files = built("corpus", &[Source::new("corpus.gitops", program)]);
+    let c = checked("corpus", &[Source::new("corpus.gitops", program)]);
+    let files = built("corpus", &c);
     let (docs, strings) = check_reparse("corpus", &files);
     assert!(docs >= 5, "only {docs} corpus documents");
     // Every corpus string must have reached the output, or the corpus tests nothing.

@@ -15,7 +15,8 @@ fn sources() -> Vec<(String, Vec<gitopsc::Source>)> {
 fn rendered() -> Vec<(String, gitopsc::emit::RenderedFile)> {
     let mut out = Vec::new();
     for (name, src) in sources() {
-        let (c, files) = gitopsc::build(&src);
+        let c = gitopsc::check(&src);
+        let files = gitopsc::outputs(&c);
         assert!(!c.has_errors(), "{name} does not compile");
         for f in gitopsc::emit::render(&name, &files).unwrap() {
             out.push((name.clone(), f));

@@ -149,19 +149,18 @@ pub fn check_with(sources: &[Source], threads: usize) -> Compilation {
     }
 }
 
-/// Checks a program and runs every backend over it.
-pub fn build(sources: &[Source]) -> (Compilation, Vec<emit::OutputFile>) {
-    let c = check(sources);
-    let outputs = match &c.program {
+/// Every backend's files for a checked program, or none if it did not check. The files'
+/// documents may borrow from the program.
+pub fn outputs(c: &Compilation) -> Vec<emit::OutputFile<'_>> {
+    match &c.program {
         Some(p) => backends::all().iter().flat_map(|b| b.emit(p)).collect(),
         None => Vec::new(),
-    };
-    (c, outputs)
+    }
 }
 
 /// Checks a program, then runs the backends on up to `threads` threads, each rendering its
 /// files as soon as they are built so typed documents never outlive their backend. The files
-/// are the same, in the same order, as [`emit::render`] of [`build`]'s output.
+/// are the same, in the same order, as [`emit::render`] of [`outputs`].
 pub fn build_rendered(
     sources: &[Source],
     threads: usize,

@@ -24,10 +24,10 @@ pub trait Backend: Send + Sync {
     /// Hands every file this backend generates for the program to `out`, one at a time and in
     /// any order, so a caller can render each file and let its documents go before the next
     /// is built.
-    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile));
+    fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>));
 
     /// Every file this backend generates for the program, in any order.
-    fn emit(&self, program: &Program) -> Vec<OutputFile> {
+    fn emit<'p>(&self, program: &'p Program) -> Vec<OutputFile<'p>> {
         let mut files = Vec::new();
         self.emit_each(program, &mut |f| files.push(f));
         files

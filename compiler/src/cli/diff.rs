@@ -30,7 +30,8 @@ pub fn run(args: &BuildArgs) -> i32 {
 /// Checks and builds the program and works out the plan; `Err` carries the exit status.
 fn plan(args: &BuildArgs) -> Result<Plan, i32> {
     let sources = super::read_sources(&args.check.paths).map_err(|e| super::usage(&e))?;
-    let (c, files) = crate::build(&sources);
+    let c = crate::check(&sources);
+    let files = crate::outputs(&c);
     super::report(&c, args.check.message_format);
     let program = c.program.as_ref().filter(|_| !c.has_errors()).ok_or(1)?;
     if args.validate {

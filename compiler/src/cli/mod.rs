@@ -195,7 +195,8 @@ fn build(cmd: &BuildCmd) -> i32 {
         Err(e) => return usage(&e),
     };
     let (c, rendered) = if a.validate {
-        let (c, files) = crate::build(&sources);
+        let c = crate::check(&sources);
+        let files = crate::outputs(&c);
         report(&c, a.check.message_format);
         let Some(program) = c.program.as_ref().filter(|_| !c.has_errors()) else {
             return 1;
@@ -212,6 +213,7 @@ fn build(cmd: &BuildCmd) -> i32 {
             return 1;
         }
         let rendered = emit::render(&program.source_name, &files);
+        drop(files);
         (c, rendered)
     } else {
         let (c, rendered) =

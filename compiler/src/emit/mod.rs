@@ -75,15 +75,18 @@ fn strip_comments(v: &mut serde_json::Value) {
 
 /// One generated file: one or more YAML documents at a path of a repository.
 #[derive(Debug)]
-pub struct OutputFile {
+///
+/// Documents may borrow from the program they were built from (`'a`), so a document can build
+/// its parts while it is being serialised.
+pub struct OutputFile<'a> {
     pub repo: Repo,
     /// Path relative to the repository root, `/`-separated.
     pub path: String,
-    pub docs: Vec<Box<dyn DocBody>>,
+    pub docs: Vec<Box<dyn DocBody + 'a>>,
 }
 
-impl OutputFile {
-    pub fn new(repo: Repo, path: impl Into<String>) -> OutputFile {
+impl<'a> OutputFile<'a> {
+    pub fn new(repo: Repo, path: impl Into<String>) -> OutputFile<'a> {
         OutputFile {
             repo,
             path: path.into(),
@@ -92,12 +95,12 @@ impl OutputFile {
     }
 
     /// Adds a document.
-    pub fn doc<T: serde::Serialize + Debug + Send + Sync + 'static>(mut self, doc: T) -> Self {
+    pub fn doc<T: serde::Serialize + Debug + Send + Sync + 'a>(mut self, doc: T) -> Self {
         self.docs.push(Box::new(doc));
         self
     }
 
-    pub fn push<T: serde::Serialize + Debug + Send + Sync + 'static>(&mut self, doc: T) {
+    pub fn push<T: serde::Serialize + Debug + Send + Sync + 'a>(&mut self, doc: T) {
         self.docs.push(Box::new(doc));
     }
 }

@@ -15,7 +15,7 @@ use crate::emit::OutputFile;
 use crate::ir::{EnvId, Environment, Service};
 
 /// One Application per service of the deployment in `env`.
-pub fn per_service(cx: &Cx, id: EnvId, env: &Environment, out: &mut dyn FnMut(OutputFile)) {
+pub fn per_service<'o>(cx: &Cx, id: EnvId, env: &Environment, out: &mut dyn FnMut(OutputFile<'o>)) {
     for (_, s) in cx.services() {
         out(service_app(cx, id, env, s));
     }
@@ -23,7 +23,7 @@ pub fn per_service(cx: &Cx, id: EnvId, env: &Environment, out: &mut dyn FnMut(Ou
 
 /// The aggregate Application of `env` (when some service uses Kustomize), plus one
 /// Application per Helm service, which a Kustomize overlay cannot hold.
-pub fn per_env(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile> {
+pub fn per_env(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
     let mut files = Vec::new();
     if !cx.kustomize_services().is_empty() {
         let name = common::env_app_name(cx.d, &env.name);
@@ -38,7 +38,7 @@ pub fn per_env(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile> {
 }
 
 /// The Application of service `s` in `env`, in its own file.
-fn service_app(cx: &Cx, id: EnvId, env: &Environment, s: &Service) -> OutputFile {
+fn service_app(cx: &Cx, id: EnvId, env: &Environment, s: &Service) -> OutputFile<'static> {
     let name = common::app_name(&s.name, &env.name);
     let app = application(
         cx,

@@ -19,7 +19,7 @@ use crate::ir::{EnvId, Environment};
 use indexmap::IndexMap;
 
 /// The ApplicationSets of `env` for the list-generator layout.
-pub fn list(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile> {
+pub fn list(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
     let services = cx.kustomize_services();
     let mut files = Vec::new();
     if !services.is_empty() {
@@ -43,7 +43,7 @@ pub fn list(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile> {
 
 /// The ApplicationSets of `env` for the Git-directory layout: one Application per folder of
 /// `<kustomize>/overlays/<env>/`, except the folders of services outside the deployment.
-pub fn git(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile> {
+pub fn git(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
     let mut files = Vec::new();
     let ours = cx.kustomize_services();
     if !ours.is_empty() {
@@ -74,7 +74,7 @@ pub fn git(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile> {
 }
 
 /// The list ApplicationSet of the deployment's Helm services in `env`, if it has any.
-fn helm(cx: &Cx, id: EnvId, env: &Environment) -> Option<OutputFile> {
+fn helm(cx: &Cx, id: EnvId, env: &Environment) -> Option<OutputFile<'static>> {
     let elements: Vec<_> = cx
         .helm_services()
         .iter()
@@ -115,7 +115,7 @@ fn appset(
     name: &str,
     generator: Generator,
     template: ApplicationTemplate,
-) -> OutputFile {
+) -> OutputFile<'static> {
     let metadata = Metadata {
         name: name.to_string(),
         namespace: Some(cx.p.project.argocd_namespace.clone()),

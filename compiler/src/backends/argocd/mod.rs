@@ -61,7 +61,7 @@ impl Backend for Argocd {
         "argocd"
     }
 
-    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+    fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         let waves = common::waves(program);
         for d in &program.deployments {
             Cx::new(program, d, &waves).emit(out);
@@ -85,7 +85,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Every file of the deployment.
-    fn emit(&self, out: &mut dyn FnMut(OutputFile)) {
+    fn emit<'o>(&self, out: &mut dyn FnMut(OutputFile<'o>)) {
         project::projects(self).into_iter().for_each(&mut *out);
         for (id, env) in self.envs() {
             match self.d.mode {
@@ -167,7 +167,7 @@ impl<'a> Cx<'a> {
     }
 
     /// A file of this deployment at `rel` (relative to its folder) holding one document.
-    pub fn file<T>(&self, rel: &[&str], doc: T) -> OutputFile
+    pub fn file<T>(&self, rel: &[&str], doc: T) -> OutputFile<'static>
     where
         T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
     {

@@ -16,7 +16,7 @@ use crate::emit::OutputFile;
 use crate::ir::{EnvId, Environment, ProjectRole};
 
 /// The deployment's AppProject files: one, or one per environment.
-pub fn projects(cx: &Cx) -> Vec<OutputFile> {
+pub fn projects(cx: &Cx) -> Vec<OutputFile<'static>> {
     let envs = cx.envs();
     if cx.d.project_per_env {
         envs.iter()

@@ -15,7 +15,7 @@ use super::Cx;
 use crate::emit::{OutputFile, Repo};
 
 /// `root.yaml`: the root's AppProject, then the root Application.
-pub fn root(cx: &Cx) -> OutputFile {
+pub fn root(cx: &Cx) -> OutputFile<'static> {
     OutputFile::new(Repo::Gitops, common::join(&[&cx.dir, ROOT_FILE]))
         .doc(project(cx))
         .doc(application(cx))

@@ -20,7 +20,36 @@ use crate::ir::{
     Ref, Step, StepKind, Template,
 };
 use indexmap::{IndexMap, IndexSet};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::collections::{BTreeSet, HashSet};
+
+/// The `jobs:` map of a workflow. Each job is built as it is written and let go right after,
+/// so a workflow of thousands of jobs never holds them all at once.
+pub struct Jobs<'p> {
+    pub ctx: Ctx<'p>,
+    pub plan: Plan<'p>,
+}
+
+impl Serialize for Jobs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for j in 0..self.ctx.pipeline.jobs.len() {
+            if let Some(job) = job(&self.ctx, &self.plan, j) {
+                map.serialize_entry(self.ctx.job_id(j), &job)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl std::fmt::Debug for Jobs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs")
+            .field("pipeline", &self.ctx.pipeline.name)
+            .field("jobs", &self.ctx.pipeline.jobs.len())
+            .finish()
+    }
+}
 
 /// Facts about every job of a pipeline, computed once.
 pub struct Plan<'t> {

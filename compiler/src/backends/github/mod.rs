@@ -32,13 +32,13 @@ impl Backend for Github {
         "github"
     }
 
-    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+    fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         self.files(program).into_iter().for_each(out);
     }
 }
 
 impl Github {
-    fn files(&self, program: &Program) -> Vec<OutputFile> {
+    fn files<'p>(&self, program: &'p Program) -> Vec<OutputFile<'p>> {
         program
             .pipelines
             .iter()
@@ -107,18 +107,15 @@ pub fn workflow_path(program: &Program, p: &Pipeline) -> String {
 }
 
 /// The whole workflow of one pipeline.
-pub fn workflow(ctx: &Ctx) -> model::Workflow {
+pub fn workflow<'p>(ctx: &Ctx<'p>) -> model::Workflow<jobs::Jobs<'p>> {
     let p = ctx.pipeline;
     let plan = jobs::Plan::new(ctx, publishes(p), has_pull_requests(p));
-    let jobs: IndexMap<String, model::AnyJob> = (0..p.jobs.len())
-        .filter_map(|j| Some((ctx.job_id(j).to_string(), jobs::job(ctx, &plan, j)?)))
-        .collect();
     model::Workflow {
         name: p.display.clone(),
         on: triggers::on(p),
         permissions: IndexMap::new(),
         concurrency: concurrency(ctx),
-        jobs,
+        jobs: jobs::Jobs { ctx: *ctx, plan },
     }
 }
 

@@ -7,9 +7,9 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-/// One workflow file.
+/// One workflow file; `J` serialises as the `jobs:` map.
 #[derive(Debug, Serialize)]
-pub struct Workflow {
+pub struct Workflow<J> {
     pub name: String,
     pub on: On,
     /// Always written (often as `{}`): jobs declare what they need.
@@ -17,7 +17,7 @@ pub struct Workflow {
     /// Absent only on a workflow that runs only when called: its runs belong to the caller's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Concurrency>,
-    pub jobs: IndexMap<String, AnyJob>,
+    pub jobs: J,
 }
 
 /// The `on:` map.

@@ -16,7 +16,7 @@ use super::model::{Kustomization, Labels};
 use super::Layout;
 
 /// The files of the generated base of `svc`.
-pub(super) fn files(layout: &Layout, svc: &ir::Service) -> Vec<OutputFile> {
+pub(super) fn files(layout: &Layout, svc: &ir::Service) -> Vec<OutputFile<'static>> {
     let dir = layout.base_dir(&svc.name);
     let mut resources = vec!["deployment.yaml".to_string()];
     let mut out =

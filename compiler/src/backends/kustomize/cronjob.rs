@@ -54,7 +54,7 @@ pub(super) fn files(
     layout: &Layout,
     svc: ServiceId,
     env: EnvId,
-) -> Vec<OutputFile> {
+) -> Vec<OutputFile<'static>> {
     let s = &program.services[svc];
     let dir = layout.overlay_dir(&program.environments[env].name, &s.name);
     of(program, svc, env)

@@ -35,7 +35,7 @@ impl Backend for Kustomize {
         "kustomize"
     }
 
-    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+    fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         let layout = Layout::new(program);
         let pairs = delivered(program);
         let services: BTreeSet<ServiceId> = pairs.iter().map(|&(s, _)| s).collect();

@@ -40,7 +40,7 @@ pub(super) fn service_overlay(
     layout: &Layout,
     svc: ServiceId,
     env: EnvId,
-) -> OutputFile {
+) -> OutputFile<'static> {
     let s = &program.services[svc];
     let e = &program.environments[env];
     let dir = layout.overlay_dir(&e.name, &s.name);
@@ -91,7 +91,7 @@ pub(super) fn environment_overlays(
     program: &Program,
     layout: &Layout,
     pairs: &[(ServiceId, EnvId)],
-) -> Vec<OutputFile> {
+) -> Vec<OutputFile<'static>> {
     let mut by_env: BTreeMap<EnvId, Vec<String>> = BTreeMap::new();
     for &(svc, env) in pairs {
         by_env

@@ -52,13 +52,13 @@ impl Backend for Rollouts {
         "rollouts"
     }
 
-    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+    fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         self.files(program).into_iter().for_each(out);
     }
 }
 
 impl Rollouts {
-    fn files(&self, program: &Program) -> Vec<OutputFile> {
+    fn files(&self, program: &Program) -> Vec<OutputFile<'static>> {
         let layout = Layout::new(program);
         let mut files = Vec::new();
         for (svc, env) in kz::delivered(program) {

@@ -45,13 +45,13 @@ impl Backend for Tekton {
         "tekton"
     }
 
-    fn emit_each(&self, program: &Program, out: &mut dyn FnMut(OutputFile)) {
+    fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         self.files(program).into_iter().for_each(out);
     }
 }
 
 impl Tekton {
-    fn files(&self, program: &Program) -> Vec<OutputFile> {
+    fn files(&self, program: &Program) -> Vec<OutputFile<'static>> {
         let layout = Layout::new(program);
         let mut files = Vec::new();
         for v in &layout.variants {

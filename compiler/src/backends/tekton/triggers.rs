@@ -62,7 +62,7 @@ pub fn files(
     pipeline: &Pipeline,
     events: &BTreeMap<String, String>,
     dir: &str,
-) -> Vec<OutputFile> {
+) -> Vec<OutputFile<'static>> {
     let plans = plans(pl);
     if plans.is_empty() {
         return Vec::new();
@@ -403,7 +403,7 @@ fn service_account(pl: &ir::Pipeline) -> String {
 
 /// The ServiceAccount of the EventListener and its bindings to the ClusterRoles Tekton Triggers
 /// installs for EventListeners.
-fn rbac(program: &Program, pl: &ir::Pipeline, dir: &str) -> OutputFile {
+fn rbac(program: &Program, pl: &ir::Pipeline, dir: &str) -> OutputFile<'static> {
     let ns = program.project.tekton_namespace.clone();
     let sa = service_account(pl);
     let subject = || Subject {
