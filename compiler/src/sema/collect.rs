@@ -34,8 +34,9 @@ impl<'a> Ctx<'a> {
             StmtKind::Use { path, alias } => self.collect_use(path, alias.as_ref(), stmt.span),
             StmtKind::For { var, iter, body } => {
                 let v = self.eval(iter, scope);
-                for item in self.list_(&v) {
-                    let inner = scope.clone().with(var.name.clone(), item);
+                let name: std::rc::Rc<str> = var.name.as_str().into();
+                for item in self.into_list(v) {
+                    let inner = scope.clone().with(name.clone(), item);
                     for s in &body.stmts {
                         self.collect_stmt(s, &inner, module);
                     }
@@ -96,12 +97,8 @@ impl<'a> Ctx<'a> {
         match &d.name {
             Some(Name::Ident(i)) => Some((i.name.clone(), i.span)),
             Some(Name::Str(s)) => {
-                let e = crate::ast::Expr {
-                    kind: crate::ast::ExprKind::Str(s.clone()),
-                    span: s.span,
-                };
-                let v = self.eval(&e, scope);
-                self.str_(&v).map(|n| (n, s.span))
+                let v = self.eval_str(s, scope);
+                self.into_str(v).map(|n| (n, s.span))
             }
             None => None,
         }

@@ -20,31 +20,70 @@ pub const SERVICE_FIELDS: &[&str] = &[
 ];
 
 /// Local bindings, innermost last.
+///
+/// A scope is a shared list: extending one never copies the bindings it extends, so a scope is
+/// cloned in constant time (every service, job and loop iteration takes its own).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    vars: Vec<(String, V)>,
+    head: Option<Rc<Frame>>,
+}
+
+/// One binding and the scope it extends.
+#[derive(Debug)]
+struct Frame {
+    name: Rc<str>,
+    v: V,
+    next: Option<Rc<Frame>>,
 }
 
 impl Scope {
-    pub fn with(mut self, name: impl Into<String>, v: V) -> Scope {
-        self.vars.push((name.into(), v));
+    pub fn with(mut self, name: impl Into<Rc<str>>, v: V) -> Scope {
+        self.push(name, v);
         self
     }
 
-    pub fn push(&mut self, name: impl Into<String>, v: V) {
-        self.vars.push((name.into(), v));
+    pub fn push(&mut self, name: impl Into<Rc<str>>, v: V) {
+        let next = self.head.take();
+        self.head = Some(Rc::new(Frame {
+            name: name.into(),
+            v,
+            next,
+        }));
     }
 
     pub fn get(&self, name: &str) -> Option<&V> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        let mut at = self.head.as_deref();
+        while let Some(f) = at {
+            if &*f.name == name {
+                return Some(&f.v);
+            }
+            at = f.next.as_deref();
+        }
+        None
     }
 
+    /// The bound names, outermost first.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.vars.iter().map(|(n, _)| n.as_str())
+        let mut names = Vec::new();
+        let mut at = self.head.as_deref();
+        while let Some(f) = at {
+            names.push(&*f.name);
+            at = f.next.as_deref();
+        }
+        names.into_iter().rev()
+    }
+}
+
+impl Drop for Scope {
+    /// Frees a long list frame by frame rather than recursively.
+    fn drop(&mut self) {
+        let mut next = self.head.take();
+        while let Some(f) = next {
+            match Rc::try_unwrap(f) {
+                Ok(mut frame) => next = frame.next.take(),
+                Err(_) => break,
+            }
+        }
     }
 }
 
@@ -129,7 +168,7 @@ impl Ctx<'_> {
 
     /// Evaluates the fields of a record literal; declarations inside are reported.
     pub fn eval_record(&mut self, body: &Body, scope: &Scope) -> Record {
-        let mut rec = Record::new();
+        let mut rec = Record::default();
         for stmt in &body.stmts {
             match &stmt.kind {
                 StmtKind::Attr { key, value } => {
@@ -160,23 +199,56 @@ impl Ctx<'_> {
         rec
     }
 
-    fn eval_str(&mut self, s: &StrLit, scope: &Scope) -> V {
-        let mut t = Template::default();
+    pub(super) fn eval_str(&mut self, s: &StrLit, scope: &Scope) -> V {
+        // Text known now is gathered as plain text; the first run-time value starts a template.
+        let mut text = String::new();
+        let mut tmpl: Option<Template> = None;
         for part in &s.parts {
             match part {
-                StrPart::Text(text) => t.push_lit(text),
+                StrPart::Text(x) => match &mut tmpl {
+                    Some(t) => t.push_lit(x),
+                    None => text.push_str(x),
+                },
                 StrPart::Interp(e) => {
                     let v = self.eval(e, scope);
-                    if !self.interpolate(&v, &mut t) {
+                    if tmpl.is_none() && self.push_const_text(&v, &mut text) {
+                        continue;
+                    }
+                    let t = tmpl.get_or_insert_with(|| Template::lit(std::mem::take(&mut text)));
+                    if !self.interpolate(&v, t) {
                         return V::error(s.span);
                     }
                 }
             }
         }
-        match t.as_literal() {
-            Some(lit) => V::new(VK::Str(lit), s.span),
-            None => V::new(VK::Tmpl(t), s.span),
+        match tmpl {
+            None => V::new(VK::Str(text), s.span),
+            Some(t) => match into_literal(t) {
+                Ok(lit) => V::new(VK::Str(lit), s.span),
+                Err(t) => V::new(VK::Tmpl(t), s.span),
+            },
         }
+    }
+
+    /// Appends the text of a value known at compile time, as [`Ctx::interpolate`] would;
+    /// `false` (and nothing appended) for any other value.
+    fn push_const_text(&self, v: &V, out: &mut String) -> bool {
+        use std::fmt::Write;
+        match &v.kind {
+            VK::Str(s) | VK::Image(s) | VK::PinnedImage(s) => out.push_str(s),
+            VK::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            VK::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            VK::Percent(p) => {
+                let _ = write!(out, "{p}");
+            }
+            VK::Service(i) => out.push_str(&self.services[*i].name),
+            VK::Env(i) => out.push_str(&self.envs[*i].name),
+            VK::RegImage(r, repo) => out.push_str(&self.registries[*r].image(repo)),
+            _ => return false,
+        }
+        true
     }
 
     /// Appends a value's text to a template; reports values that have no text.
@@ -187,8 +259,8 @@ impl Ctx<'_> {
             VK::Int(n) => t.push_lit(&n.to_string()),
             VK::Bool(b) => t.push_lit(if *b { "true" } else { "false" }),
             VK::Percent(p) => t.push_lit(&p.to_string()),
-            VK::Service(i) => t.push_lit(&self.services[*i].name.clone()),
-            VK::Env(i) => t.push_lit(&self.envs[*i].name.clone()),
+            VK::Service(i) => t.push_lit(&self.services[*i].name),
+            VK::Env(i) => t.push_lit(&self.envs[*i].name),
             VK::Image(s) | VK::PinnedImage(s) => t.push_lit(s),
             VK::Secret(name) => t.push_ref(Ref::Secret(name.clone())),
             VK::Event(path) if !path.is_empty() => t.push_ref(Ref::Event(path.clone())),
@@ -731,4 +803,23 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// The text of a template that holds no reference (moved out, not copied); the template
+/// itself otherwise.
+fn into_literal(t: Template) -> Result<String, Template> {
+    if t.refs().next().is_some() {
+        return Err(t);
+    }
+    let mut out = String::new();
+    for p in t.parts {
+        if let crate::ir::TemplatePart::Lit(s) = p {
+            if out.is_empty() {
+                out = s;
+            } else {
+                out.push_str(&s);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -102,7 +102,7 @@ impl<'a> Ctx<'a> {
         let Some((m, axes)) = self.matrix(f, scope) else {
             return (None, Vec::new());
         };
-        let mut rec = super::value::Record::new();
+        let mut rec = super::value::Record::default();
         for axis in m.axes.keys().chain(m.include.iter().flat_map(|r| r.keys())) {
             let v = V::new(
                 VK::Tmpl(Template::of_ref(Ref::Matrix(axis.clone()))),
@@ -181,7 +181,7 @@ impl<'a> Ctx<'a> {
     /// `matrix.AXIS` when it is the service's name inside a fixed text, and otherwise a marker
     /// that [`Ctx::check_matrix_value`] and [`Ctx::check_matrix_reads`] report when read.
     pub(super) fn service_axis_value(&self, axis: &ServiceAxis) -> V {
-        let mut rec = Record::new();
+        let mut rec = Record::default();
         for field in super::eval::SERVICE_FIELDS {
             let pairs: Vec<(String, String)> = axis
                 .services

@@ -15,6 +15,7 @@ mod deploy;
 mod env;
 mod eval;
 mod fields;
+mod fxhash;
 mod jobs;
 mod pipeline;
 mod pipeline_call;
@@ -26,8 +27,8 @@ mod workload;
 use crate::ast::{Decl, File};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::ir;
-use indexmap::IndexMap;
-use std::collections::{BTreeSet, HashSet};
+use fxhash::{FxHashMap, FxHashSet, FxIndexMap};
+use std::collections::BTreeSet;
 
 pub use eval::Scope;
 pub use value::{V, VK};
@@ -83,24 +84,26 @@ pub struct Inlined {
 pub struct Ctx<'a> {
     pub diags: Vec<Diagnostic>,
     pub project: Option<Item<'a>>,
-    pub names: IndexMap<String, (Global, Span)>,
+    pub names: FxIndexMap<String, (Global, Span)>,
     pub registry_items: Vec<Item<'a>>,
     pub env_items: Vec<Item<'a>>,
     pub service_items: Vec<Item<'a>>,
-    pub task_items: IndexMap<String, Item<'a>>,
+    pub task_items: FxIndexMap<String, Item<'a>>,
     pub pipeline_items: Vec<Item<'a>>,
     pub deployment_items: Vec<Item<'a>>,
     pub cronjob_items: Vec<Item<'a>>,
-    pub secrets: IndexMap<String, (Span, String)>,
-    pub used_secrets: HashSet<String>,
-    pub pins: IndexMap<String, ActionPin>,
-    pub images: IndexMap<String, ImagePin>,
+    pub secrets: FxIndexMap<String, (Span, String)>,
+    pub used_secrets: FxHashSet<String>,
+    pub pins: FxIndexMap<String, ActionPin>,
+    pub images: FxIndexMap<String, ImagePin>,
     /// Stdlib modules by name, with the names they were imported under.
-    pub modules: IndexMap<String, ()>,
-    pub aliases: IndexMap<String, String>,
+    pub modules: FxIndexMap<String, ()>,
+    pub aliases: FxIndexMap<String, String>,
     /// Task keys (`module.task` or `task`) to their lowered index, filled on demand.
-    pub tasks: IndexMap<String, Option<usize>>,
-    pub used_tasks: HashSet<String>,
+    pub tasks: FxIndexMap<String, Option<usize>>,
+    pub used_tasks: FxHashSet<String>,
+    /// Task signatures read so far, with what reading each reported.
+    pub sigs: FxHashMap<String, (std::rc::Rc<task::TaskSig>, Vec<Diagnostic>)>,
     pub current_module: Option<String>,
     /// Inputs of the pipeline being checked.
     pub inputs: Vec<String>,
@@ -113,10 +116,10 @@ pub struct Ctx<'a> {
     /// Dependencies of each job of the current pipeline, with the span that created each.
     pub edges: Vec<Vec<(usize, Span)>>,
     /// Keys of tasks that are the inline steps of a job.
-    pub inline_tasks: HashSet<String>,
+    pub inline_tasks: FxHashSet<String>,
     pub current_pipeline: String,
     /// Taint of each parameter of the task being lowered.
-    pub param_taints: std::collections::HashMap<String, ir::Taint>,
+    pub param_taints: FxHashMap<String, ir::Taint>,
     /// What the tasks inlined into the task being lowered need (permissions, Tekton
     /// workspaces, caches): the enclosing task needs it too.
     pub inlined: Inlined,
@@ -176,31 +179,32 @@ impl<'a> Ctx<'a> {
         Ctx {
             diags: Vec::new(),
             project: None,
-            names: IndexMap::new(),
+            names: FxIndexMap::default(),
             registry_items: Vec::new(),
             env_items: Vec::new(),
             service_items: Vec::new(),
-            task_items: IndexMap::new(),
+            task_items: FxIndexMap::default(),
             pipeline_items: Vec::new(),
             deployment_items: Vec::new(),
             cronjob_items: Vec::new(),
-            secrets: IndexMap::new(),
-            used_secrets: HashSet::new(),
-            pins: IndexMap::new(),
-            images: IndexMap::new(),
-            modules: IndexMap::new(),
-            aliases: IndexMap::new(),
-            tasks: IndexMap::new(),
-            used_tasks: HashSet::new(),
+            secrets: FxIndexMap::default(),
+            used_secrets: FxHashSet::default(),
+            pins: FxIndexMap::default(),
+            images: FxIndexMap::default(),
+            modules: FxIndexMap::default(),
+            aliases: FxIndexMap::default(),
+            tasks: FxIndexMap::default(),
+            used_tasks: FxHashSet::default(),
+            sigs: FxHashMap::default(),
             current_module: None,
             inputs: Vec::new(),
             jobs: pipeline::JobTable::default(),
             calls: Default::default(),
             current_refs: Vec::new(),
             edges: Vec::new(),
-            inline_tasks: HashSet::new(),
+            inline_tasks: FxHashSet::default(),
             current_pipeline: String::new(),
-            param_taints: std::collections::HashMap::new(),
+            param_taints: FxHashMap::default(),
             inlined: Inlined::default(),
             project_ir: ir::Project::default(),
             routing: ir::Routing::default(),

@@ -6,6 +6,7 @@
 
 use super::call::BoundArgs;
 use super::eval::Scope;
+use super::fxhash::{FxHashMap, FxIndexMap};
 use super::jobs::ServiceAxis;
 use super::pipeline_call::{Callee, PipelineSig};
 use super::value::{JobSel, V, VK};
@@ -14,17 +15,19 @@ use crate::ast::{Decl, Name, StmtKind};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, Cond, Ref, Target, Template};
 use indexmap::IndexMap;
+use std::rc::Rc;
 
 /// Metadata of every job instance of the pipeline being checked.
 #[derive(Debug, Clone, Default)]
 pub struct JobTable {
     /// Declaration name to the indices of its instances.
-    pub decls: IndexMap<String, Vec<usize>>,
+    pub decls: FxIndexMap<Rc<str>, Vec<usize>>,
     pub jobs: Vec<JobInfo>,
-    /// (declaration name, service) to the instance, for constant-time lookups.
-    pub by_key: std::collections::HashMap<(String, Option<usize>), usize>,
+    /// (declaration, by its index in `decls`; service) to the instance, for constant-time
+    /// lookups.
+    pub by_key: FxHashMap<(usize, Option<usize>), usize>,
     /// Instance ids in use.
-    pub ids: std::collections::HashMap<String, usize>,
+    pub ids: FxHashMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -584,7 +587,8 @@ impl<'a> Ctx<'a> {
             Some(s) => format!("{}-{}", id.name, self.services[s].name),
             None => id.name.clone(),
         };
-        if let Some(&first) = self.jobs.by_key.get(&(id.name.clone(), service)) {
+        let decl = self.jobs.decls.get_index_of(id.name.as_str());
+        if let Some(&first) = decl.and_then(|d| self.jobs.by_key.get(&(d, service))) {
             let first = self.jobs.jobs[first].span;
             let d = Diagnostic::new(
                 Code::Duplicate,
@@ -617,13 +621,20 @@ impl<'a> Ctx<'a> {
         };
         self.jobs.jobs.push(info);
         let idx = self.jobs.jobs.len() - 1;
-        self.jobs.by_key.insert((id.name.clone(), service), idx);
+        let decl = match decl {
+            Some(d) => {
+                self.jobs.decls[d].push(idx);
+                d
+            }
+            None => {
+                self.jobs
+                    .decls
+                    .insert_full(id.name.as_str().into(), vec![idx])
+                    .0
+            }
+        };
+        self.jobs.by_key.insert((decl, service), idx);
         self.jobs.ids.insert(self.jobs.jobs[idx].id.clone(), idx);
-        self.jobs
-            .decls
-            .entry(id.name.clone())
-            .or_default()
-            .push(idx);
         srcs.push(JobSrc {
             decl: d,
             scope,
@@ -646,7 +657,9 @@ impl<'a> Ctx<'a> {
         for (i, src) in srcs.iter().enumerate() {
             let key = src.decl.value.as_ref().map(|e| self.callee(e, &src.scope));
             let results = match &key {
-                Some(Some(Callee::Task(k))) => self.task_sig(k).map_or(Vec::new(), |s| s.results),
+                Some(Some(Callee::Task(k))) => {
+                    self.task_sig(k).map_or(Vec::new(), |s| s.results.clone())
+                }
                 // A called workflow declares no outputs.
                 Some(Some(Callee::Pipeline(_))) => Vec::new(),
                 _ => self.inline_results(src.decl),
@@ -699,8 +712,8 @@ impl<'a> Ctx<'a> {
     /// instance inside a loop.
     pub fn job_scope(&self, base: &Scope, service: Option<usize>) -> Scope {
         let mut scope = base.clone();
-        for (name, idxs) in &self.jobs.decls {
-            let same = service.and_then(|_| self.jobs.by_key.get(&(name.clone(), service)));
+        for (d, (name, idxs)) in self.jobs.decls.iter().enumerate() {
+            let same = service.and_then(|_| self.jobs.by_key.get(&(d, service)));
             let sel = match same {
                 Some(_) => JobSel::One(name.clone(), service),
                 None if idxs.len() == 1 => {
@@ -750,12 +763,12 @@ impl<'a> Ctx<'a> {
             JobSel::One(n, s) => (n, *s),
             JobSel::All(n) => (n, None),
         };
-        let idxs = self.jobs.decls.get(name)?;
+        let (decl, _, idxs) = self.jobs.decls.get_full(&**name)?;
         let found = match sel {
             JobSel::One(..) => self
                 .jobs
                 .by_key
-                .get(&(name.clone(), service))
+                .get(&(decl, service))
                 .copied()
                 .or(idxs.first().copied()),
             JobSel::All(_) if idxs.len() == 1 => Some(idxs[0]),
@@ -777,7 +790,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn unknown_job(&mut self, name: &str, span: Span) {
-        let names: Vec<String> = self.jobs.decls.keys().cloned().collect();
+        let names: Vec<String> = self.jobs.decls.keys().map(|k| k.to_string()).collect();
         let d = Diagnostic::new(
             Code::UnknownName,
             span,
@@ -993,7 +1006,7 @@ impl<'a> Ctx<'a> {
     fn need(&mut self, v: &V) {
         match &v.kind {
             VK::Job(JobSel::All(name)) => {
-                let idxs = self.jobs.decls.get(name).cloned().unwrap_or_default();
+                let idxs = self.jobs.decls.get(&**name).cloned().unwrap_or_default();
                 for j in idxs {
                     self.current_refs.push((j, v.span));
                 }
@@ -1096,6 +1109,7 @@ impl<'a> Ctx<'a> {
             module: Some(self.pipeline_key()),
         };
         self.task_items.insert(key.clone(), item);
+        self.sigs.remove(&key);
         self.tasks.insert(key.clone(), None);
         self.task_index_inline(&key)
     }

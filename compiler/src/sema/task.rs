@@ -9,13 +9,14 @@
 use super::collect::is_full_sha;
 use super::eval::Scope;
 use super::fields::Fields;
+use super::fxhash::FxHashMap as HashMap;
 use super::value::{Record, V, VK};
 use super::Ctx;
 use crate::ast::{Decl, Name, TypeArg, TypeExpr};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, ParamType, Ref, Taint, Template};
 use indexmap::IndexMap;
-use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Fields a service-typed parameter expands into.
 pub const SERVICE_PARAM_FIELDS: &[&str] = &[
@@ -95,13 +96,29 @@ impl<'a> Ctx<'a> {
         Some(idx)
     }
 
-    /// The call signature of a task (params with their declared types, result names).
-    pub fn task_sig(&mut self, key: &str) -> Option<TaskSig> {
-        let item = self.task_items.get(key)?.clone();
+    /// The call signature of a task (params with their declared types, result names). It is
+    /// read once per task; later calls give the same signature and repeat what reading it
+    /// reported.
+    pub fn task_sig(&mut self, key: &str) -> Option<Rc<TaskSig>> {
+        if let Some((sig, diags)) = self.sigs.get(key) {
+            let sig = sig.clone();
+            self.diags.extend(diags.iter().cloned());
+            return Some(sig);
+        }
+        let before = self.diags.len();
+        let sig = Rc::new(self.read_task_sig(key)?);
+        let diags = self.diags[before..].to_vec();
+        self.sigs.insert(key.to_string(), (sig.clone(), diags));
+        Some(sig)
+    }
+
+    fn read_task_sig(&mut self, key: &str) -> Option<TaskSig> {
+        let item = self.task_items.get(key)?;
+        let (decl, name_span) = (item.decl, item.name_span);
         let f = self.fields(
-            item.decl.body.as_ref(),
+            decl.body.as_ref(),
             String::new(),
-            item.name_span,
+            name_span,
             TASK_FIELDS,
             TASK_DECLS,
         );
@@ -218,7 +235,7 @@ impl<'a> Ctx<'a> {
         self.k8s_name(&tekton_name, span, "a task");
         let mut scope = outer.clone();
         let mut params = Vec::new();
-        let mut taints = HashMap::new();
+        let mut taints = HashMap::default();
         let mut results = Vec::new();
         let mut caches = Vec::new();
         for d in f.decls.clone() {
@@ -360,7 +377,7 @@ impl<'a> Ctx<'a> {
                 } else {
                     ENV_PARAM_FIELDS
                 };
-                let mut rec = Record::new();
+                let mut rec = Record::default();
                 for field in fields {
                     let pname = format!("{}-{field}", id.name);
                     rec.insert(
@@ -572,7 +589,7 @@ impl<'a> Ctx<'a> {
                 out.push(step);
             }
         }
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::default();
         for s in &mut out {
             let n = seen.entry(s.id.clone()).or_insert(0);
             *n += 1;
