@@ -137,6 +137,15 @@ impl Template {
         Some(out)
     }
 
+    /// [`Template::as_literal`] without copying the text when it is one piece.
+    pub fn literal(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.parts.as_slice() {
+            [] => Some(std::borrow::Cow::Borrowed("")),
+            [TemplatePart::Lit(s)] => Some(std::borrow::Cow::Borrowed(s)),
+            _ => self.as_literal().map(std::borrow::Cow::Owned),
+        }
+    }
+
     pub fn refs(&self) -> impl Iterator<Item = &Ref> {
         self.parts.iter().filter_map(|p| match p {
             TemplatePart::Ref(r) => Some(r),

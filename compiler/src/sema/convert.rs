@@ -6,6 +6,11 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use indexmap::IndexMap;
 use std::rc::Rc;
 
+thread_local! {
+    /// The fields of a bare variant (`auto`): shared, as they are never changed.
+    static EMPTY: Rc<Record> = Rc::new(Record::default());
+}
+
 /// A variant value: its tag, payload and span.
 pub struct Variant {
     pub tag: String,
@@ -257,7 +262,7 @@ impl Ctx<'_> {
     /// One of the named variants: a bare name (`auto`) or a name with fields (`auto { … }`).
     pub fn variant_(&mut self, v: &V, what: &str, allowed: &[&str]) -> Option<Variant> {
         let (tag, fields) = match &v.kind {
-            VK::Sym(s) => (s.clone(), Rc::new(Record::default())),
+            VK::Sym(s) => (s.clone(), EMPTY.with(Rc::clone)),
             VK::Tagged(t, r) => (t.clone(), r.clone()),
             VK::Error => return None,
             _ => {

@@ -210,6 +210,14 @@ impl Ctx<'_> {
                     None => text.push_str(x),
                 },
                 StrPart::Interp(e) => {
+                    // A local that holds compile-time text is read in place.
+                    if let (None, ExprKind::Ident(id)) = (&tmpl, &e.kind) {
+                        if let Some(v) = scope.get(&id.name) {
+                            if self.push_const_text(v, &mut text) {
+                                continue;
+                            }
+                        }
+                    }
                     let v = self.eval(e, scope);
                     if tmpl.is_none() && self.push_const_text(&v, &mut text) {
                         continue;

@@ -485,16 +485,17 @@ impl<'a> Ctx<'a> {
         {
             return i;
         }
+        use std::fmt::Write;
         let mut filters = String::new();
         for s in &self.services {
-            filters.push_str(&format!("{}:\n", s.name));
-            let base = if s.path == "." {
-                "**".to_string()
+            let _ = writeln!(filters, "{}:", s.name);
+            if s.path == "." {
+                filters.push_str("  - '**'\n");
             } else {
-                format!("{}/**", s.path)
-            };
-            for p in std::iter::once(base).chain(s.watch.iter().cloned()) {
-                filters.push_str(&format!("  - '{p}'\n"));
+                let _ = writeln!(filters, "  - '{}/**'", s.path);
+            }
+            for p in &s.watch {
+                let _ = writeln!(filters, "  - '{p}'");
             }
         }
         let pin = self.pins.get("dorny/paths-filter").cloned();
@@ -517,15 +518,16 @@ impl<'a> Ctx<'a> {
         });
         let mut script = String::from("set -eu\nchanged=$(git diff --name-only HEAD~1 HEAD 2>/dev/null || git ls-files)\nlist=\"\"\n");
         for s in &self.services {
-            let prefix = if s.path == "." {
-                String::new()
+            let (prefix, slash) = if s.path == "." {
+                ("", "")
             } else {
-                format!("{}/", s.path)
+                (s.path.as_str(), "/")
             };
-            script.push_str(&format!(
-                "if printf '%s\\n' \"$changed\" | grep -q '^{prefix}'; then printf true > \"$(results.{n}.path)\"; list=\"$list\\\"{n}\\\",\"; else printf false > \"$(results.{n}.path)\"; fi\n",
+            let _ = writeln!(
+                script,
+                "if printf '%s\\n' \"$changed\" | grep -q '^{prefix}{slash}'; then printf true > \"$(results.{n}.path)\"; list=\"$list\\\"{n}\\\",\"; else printf false > \"$(results.{n}.path)\"; fi",
                 n = s.name
-            ));
+            );
         }
         script.push_str("printf '[%s]' \"${list%,}\" > \"$(results.changes.path)\"\n");
         let image = self.images.get("git").map_or_else(

@@ -323,7 +323,7 @@ impl<'a> Ctx<'a> {
             "call" => (&["secrets"], &["input"]),
             _ => (&[], &["input"]),
         };
-        let f = self.fields(d.body.as_ref(), what.clone(), span, allowed, decls);
+        let f = self.fields(d.body.as_ref(), what, span, allowed, decls);
         let list =
             |cx: &mut Self, k: &str| cx.get(&f, k, sc).map_or(Vec::new(), |v| cx.strings_(&v));
         let unsupported = |cx: &mut Self, t: Target, feature: &str| {
@@ -853,7 +853,7 @@ impl<'a> Ctx<'a> {
         };
         let f = self.fields(
             src.decl.body.as_ref(),
-            what.clone(),
+            what,
             info.span,
             JOB_FIELDS,
             keywords,
@@ -941,7 +941,7 @@ impl<'a> Ctx<'a> {
         need_ids.dedup();
         self.edges.push(needs);
         Some(ir::Job {
-            id: info.id.clone(),
+            id: info.id,
             name,
             task,
             args: bound.args,
@@ -1173,12 +1173,14 @@ impl<'a> Ctx<'a> {
 /// jobs where each needs the next and the last needs the first.
 pub(super) fn find_cycle(n: usize, edges: &[Vec<(usize, Span)>]) -> Option<Vec<usize>> {
     let mut state = vec![0u8; n];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for start in 0..n {
         if state[start] != 0 {
             continue;
         }
         // Iterative depth-first search with an explicit stack of (node, next edge index).
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        stack.clear();
+        stack.push((start, 0));
         state[start] = 1;
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
             let deps = edges.get(node).map_or(&[][..], |v| v.as_slice());

@@ -33,14 +33,14 @@ impl<'a> Ctx<'a> {
         let what = format!("service `{}`", item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
-            what.clone(),
+            what,
             item.name_span,
             SERVICE_FIELDS,
             &["in"],
         );
         let sc = &item.scope;
         self.k8s_name(&item.name, item.name_span, "a service");
-        let text = |cx: &mut Self, k: &str| cx.get(&f, k, sc).and_then(|v| cx.str_(&v));
+        let text = |cx: &mut Self, k: &str| cx.get(&f, k, sc).and_then(|v| cx.into_str(v));
         let path = text(self, "path").unwrap_or_else(|| ".".into());
         let toolchain = match self.get(&f, "build", sc) {
             Some(v) => self.toolchain(&v),

@@ -56,6 +56,21 @@ pub struct TaskSig {
     pub results: Vec<String>,
 }
 
+impl TaskSig {
+    /// How many arguments a full call binds once `service` and `environment` parameters are
+    /// expanded.
+    pub fn expanded_len(&self) -> usize {
+        self.params
+            .iter()
+            .map(|p| match p.ty {
+                PType::Service => SERVICE_PARAM_FIELDS.len(),
+                PType::Environment => ENV_PARAM_FIELDS.len(),
+                _ => 1,
+            })
+            .sum()
+    }
+}
+
 const TASK_FIELDS: &[&str] = &["description", "permissions", "workspaces", "checkout"];
 const TASK_DECLS: &[&str] = &["param", "result", "cache", "github", "tekton", "step"];
 const JOB_AND_TASK_FIELDS: &[&str] = &[
