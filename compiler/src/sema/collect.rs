@@ -209,7 +209,7 @@ impl<'a> Ctx<'a> {
             }
             self.names.insert(
                 item.name.clone(),
-                (Global::Task(key.clone()), item.name_span),
+                (Global::Task(key.as_str().into()), item.name_span),
             );
         }
         self.tasks.insert(key.clone(), None);

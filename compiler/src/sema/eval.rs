@@ -580,7 +580,7 @@ impl Ctx<'_> {
     fn module_member(&mut self, m: &str, field: &str, span: Span) -> Result<VK, Vec<&'static str>> {
         let key = format!("{m}.{field}");
         if self.tasks.contains_key(&key) {
-            return Ok(VK::Task(key));
+            return Ok(VK::Task(key.into()));
         }
         let prefix = format!("{m}.");
         let names: Vec<String> = self

@@ -259,7 +259,7 @@ impl<'a> Ctx<'a> {
                 .map(|(_, v)| v)
                 .find(|v| matches!(&v.kind, VK::Record(r) if r.contains_key(&field)))
                 .map_or(axes[0].span, |v| v.span);
-            self.varying(axes, &axis, &field, span, Some(&call.task));
+            self.varying(axes, &axis, &field, span, Some(&*call.task));
         }
     }
 

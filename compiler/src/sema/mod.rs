@@ -53,7 +53,7 @@ pub enum Global {
     Service(usize),
     Env(usize),
     Registry(usize),
-    Task(String),
+    Task(std::rc::Rc<str>),
 }
 
 /// A pinned GitHub action.
@@ -247,7 +247,7 @@ impl<'a> Ctx<'a> {
         if let Some(m) = &self.current_module {
             let key = format!("{m}.{name}");
             if self.tasks.contains_key(&key) {
-                return Some(VK::Task(key));
+                return Some(VK::Task(key.into()));
             }
         }
         if let Some((g, _)) = self.names.get(name) {

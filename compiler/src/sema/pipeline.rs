@@ -33,7 +33,8 @@ pub struct JobTable {
 #[derive(Debug, Clone)]
 pub struct JobInfo {
     pub id: String,
-    pub base: String,
+    /// The declaration's name (shared with the job table's key).
+    pub base: Rc<str>,
     pub service: Option<usize>,
     pub results: Vec<String>,
     pub span: Span,
@@ -525,10 +526,11 @@ impl<'a> Ctx<'a> {
             let v = self.eval(iter, sc);
             let changed = matches!(v.kind, VK::Services { changed: true });
             let services = self.services_(&v);
+            let name: Rc<str> = var.name.as_str().into();
             for s in services {
                 let inner = sc
                     .clone()
-                    .with(var.name.clone(), V::new(VK::Service(s), var.span));
+                    .with(name.clone(), V::new(VK::Service(s), var.span));
                 for stmt in &body.stmts {
                     match &stmt.kind {
                         StmtKind::Decl(d)
@@ -611,9 +613,13 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return;
         }
+        let base: Rc<str> = match decl.and_then(|d| self.jobs.decls.get_index(d)) {
+            Some((name, _)) => name.clone(),
+            None => id.name.as_str().into(),
+        };
         let info = JobInfo {
             id: instance,
-            base: id.name.clone(),
+            base: base.clone(),
             service,
             results: Vec::new(),
             span: id.span,
@@ -626,12 +632,7 @@ impl<'a> Ctx<'a> {
                 self.jobs.decls[d].push(idx);
                 d
             }
-            None => {
-                self.jobs
-                    .decls
-                    .insert_full(id.name.as_str().into(), vec![idx])
-                    .0
-            }
+            None => self.jobs.decls.insert_full(base, vec![idx]).0,
         };
         self.jobs.by_key.insert((decl, service), idx);
         self.jobs.ids.insert(self.jobs.jobs[idx].id.clone(), idx);
@@ -653,7 +654,7 @@ impl<'a> Ctx<'a> {
         let implicit = self.jobs.jobs.len() > srcs.len();
         // Task keys and results, so references can be checked before the referenced job is lowered.
         // `None`: a job with inline steps; `Some(None)`: a call that did not resolve.
-        let mut keys: Vec<Option<Option<Callee>>> = Vec::new();
+        let mut keys: Vec<Option<Option<Callee>>> = Vec::with_capacity(srcs.len());
         for (i, src) in srcs.iter().enumerate() {
             let key = src.decl.value.as_ref().map(|e| self.callee(e, &src.scope));
             let results = match &key {
@@ -667,10 +668,12 @@ impl<'a> Ctx<'a> {
             self.jobs.jobs[i].results = results;
             keys.push(key);
         }
-        let mut jobs = Vec::new();
-        for (i, src) in srcs.iter().enumerate() {
+        let mut jobs = Vec::with_capacity(self.jobs.jobs.len());
+        spans.jobs.reserve(self.jobs.jobs.len());
+        self.edges.reserve(self.jobs.jobs.len());
+        for (i, (src, key)) in srcs.iter().zip(keys).enumerate() {
             spans.jobs.push(self.jobs.jobs[i].span);
-            match self.lower_job(i, src, keys[i].clone(), targets, runs_on) {
+            match self.lower_job(i, src, key, targets, runs_on) {
                 Some(job) => jobs.push(job),
                 None => jobs.push(self.placeholder_job(i)),
             }
@@ -924,7 +927,7 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.str_(&v))
             .unwrap_or_else(|| match info.service {
                 Some(s) => format!("{} ({})", info.base, self.services[s].name),
-                None => info.base.clone(),
+                None => info.base.to_string(),
             });
         let permissions = self
             .get(&f, "permissions", &scope)
@@ -1079,6 +1082,9 @@ impl<'a> Ctx<'a> {
                 Target::Tekton => def.tekton.is_none(),
             })
             .collect();
+        if missing.is_empty() {
+            return;
+        }
         let name = def.name.clone();
         for t in missing {
             let d = Diagnostic::new(

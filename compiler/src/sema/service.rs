@@ -23,6 +23,7 @@ const TOOLCHAINS: &[&str] = &["maven", "gradle", "npm", "python", "go", "docker"
 
 impl<'a> Ctx<'a> {
     pub(super) fn check_services(&mut self) {
+        self.services.reserve(self.service_items.len());
         for item in self.service_items.clone() {
             let s = self.service(&item);
             self.services.push(s);
@@ -109,7 +110,11 @@ impl<'a> Ctx<'a> {
         }
         ir::Service {
             name: item.name.clone(),
-            path: path.trim_end_matches('/').to_string(),
+            path: if path.ends_with('/') {
+                path.trim_end_matches('/').to_string()
+            } else {
+                path
+            },
             watch,
             toolchain,
             dockerfile,

@@ -94,7 +94,9 @@ const STEP_FIELDS: &[&str] = &[
 impl<'a> Ctx<'a> {
     /// The lowered task for `key`, lowering it on first use.
     pub fn task_index(&mut self, key: &str) -> Option<usize> {
-        self.used_tasks.insert(key.to_string());
+        if !self.used_tasks.contains(key) {
+            self.used_tasks.insert(key.to_string());
+        }
         match self.tasks.get(key) {
             Some(Some(i)) => return Some(*i),
             Some(None) => {}

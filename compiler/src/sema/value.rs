@@ -75,7 +75,7 @@ pub enum VK {
     /// A pinned container image (`images.maven`): full reference with tag and digest.
     PinnedImage(String),
     /// A task, by its qualified key.
-    Task(String),
+    Task(Rc<str>),
     /// A stdlib module.
     Module(String),
     Namespace(Namespace),
@@ -92,7 +92,7 @@ pub enum VK {
 
 #[derive(Debug, Clone)]
 pub struct CallV {
-    pub task: String,
+    pub task: Rc<str>,
     pub task_span: Span,
     pub args: Vec<(Option<(String, Span)>, V)>,
 }
