@@ -68,7 +68,7 @@ impl<'a> Ctx<'a> {
         match names.as_slice() {
             ["std", m] if self.modules.contains_key(*m) => {
                 let local = alias.map_or(m.to_string(), |a| a.name.clone());
-                self.aliases.insert(local, m.to_string());
+                self.aliases.insert(local, (*m).into());
             }
             ["std", m] => {
                 let mods: Vec<String> = self.modules.keys().cloned().collect();

@@ -28,12 +28,20 @@ pub struct Scope {
     head: Option<Rc<Frame>>,
 }
 
-/// One binding and the scope it extends.
+/// Bindings shared by several scopes, innermost last.
+pub type Bindings = Rc<[(Rc<str>, V)]>;
+
+/// One binding, or several at once, and the scope they extend.
 #[derive(Debug)]
 struct Frame {
-    name: Rc<str>,
-    v: V,
+    bound: Bound,
     next: Option<Rc<Frame>>,
+}
+
+#[derive(Debug)]
+enum Bound {
+    One(Rc<str>, V),
+    Many(Bindings),
 }
 
 impl Scope {
@@ -43,34 +51,36 @@ impl Scope {
     }
 
     pub fn push(&mut self, name: impl Into<Rc<str>>, v: V) {
+        self.push_frame(Bound::One(name.into(), v));
+    }
+
+    /// Binds several names at once (the later of two equal names wins).
+    pub fn extend(&mut self, bindings: Bindings) {
+        if !bindings.is_empty() {
+            self.push_frame(Bound::Many(bindings));
+        }
+    }
+
+    fn push_frame(&mut self, bound: Bound) {
         let next = self.head.take();
-        self.head = Some(Rc::new(Frame {
-            name: name.into(),
-            v,
-            next,
-        }));
+        self.head = Some(Rc::new(Frame { bound, next }));
     }
 
     pub fn get(&self, name: &str) -> Option<&V> {
         let mut at = self.head.as_deref();
         while let Some(f) = at {
-            if &*f.name == name {
-                return Some(&f.v);
+            match &f.bound {
+                Bound::One(n, v) if &**n == name => return Some(v),
+                Bound::One(..) => {}
+                Bound::Many(bs) => {
+                    if let Some((_, v)) = bs.iter().rev().find(|(n, _)| &**n == name) {
+                        return Some(v);
+                    }
+                }
             }
             at = f.next.as_deref();
         }
         None
-    }
-
-    /// The bound names, outermost first.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        let mut names = Vec::new();
-        let mut at = self.head.as_deref();
-        while let Some(f) = at {
-            names.push(&*f.name);
-            at = f.next.as_deref();
-        }
-        names.into_iter().rev()
     }
 }
 
@@ -523,7 +533,9 @@ impl Ctx<'_> {
             }
             Namespace::Secrets if field == "GITHUB_TOKEN" => Ok(VK::Secret(field.to_string())),
             Namespace::Secrets => {
-                self.used_secrets.insert(field.to_string());
+                if !self.used_secrets.contains(field) {
+                    self.used_secrets.insert(field.to_string());
+                }
                 if !self.secrets.contains_key(field) {
                     let names: Vec<String> = self.secrets.keys().cloned().collect();
                     let d = Diagnostic::new(
@@ -560,7 +572,7 @@ impl Ctx<'_> {
             },
             Namespace::Std => {
                 if self.modules.contains_key(field) {
-                    Ok(VK::Module(field.to_string()))
+                    Ok(VK::Module(field.into()))
                 } else {
                     let names: Vec<String> = self.modules.keys().cloned().collect();
                     let d = Diagnostic::new(
@@ -578,9 +590,8 @@ impl Ctx<'_> {
     }
 
     fn module_member(&mut self, m: &str, field: &str, span: Span) -> Result<VK, Vec<&'static str>> {
-        let key = format!("{m}.{field}");
-        if self.tasks.contains_key(&key) {
-            return Ok(VK::Task(key.into()));
+        if let Some(key) = self.qualified_task(m, field) {
+            return Ok(VK::Task(key));
         }
         let prefix = format!("{m}.");
         let names: Vec<String> = self
@@ -793,7 +804,10 @@ impl Ctx<'_> {
     pub fn to_template(&mut self, v: &V) -> Option<Template> {
         let mut t = Template::default();
         match &v.kind {
-            VK::Str(_) | VK::Tmpl(_) | VK::Int(_) | VK::Bool(_) | VK::Service(_) | VK::Env(_) => {
+            // What interpolating into an empty template gives, without rebuilding it.
+            VK::Str(s) => Some(Template::lit(s.as_str())),
+            VK::Tmpl(x) => Some(x.clone()),
+            VK::Int(_) | VK::Bool(_) | VK::Service(_) | VK::Env(_) => {
                 if self.interpolate(v, &mut t) {
                     Some(t)
                 } else {

@@ -449,6 +449,7 @@ impl<'a> Ctx<'a> {
         });
         let idx = self.jobs.jobs.len() - 1;
         self.jobs.decls.insert("changes".into(), vec![idx]);
+        self.jobs.shared_names = None;
     }
 
     /// The lowered change-detection job: one boolean result per service and a JSON list.

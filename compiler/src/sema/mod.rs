@@ -98,10 +98,14 @@ pub struct Ctx<'a> {
     pub images: FxIndexMap<String, ImagePin>,
     /// Stdlib modules by name, with the names they were imported under.
     pub modules: FxIndexMap<String, ()>,
-    pub aliases: FxIndexMap<String, String>,
+    pub aliases: FxIndexMap<String, std::rc::Rc<str>>,
     /// Task keys (`module.task` or `task`) to their lowered index, filled on demand.
     pub tasks: FxIndexMap<String, Option<usize>>,
     pub used_tasks: FxHashSet<String>,
+    /// Qualified task keys found so far (see [`Ctx::qualified_task`]) and the buffer they are
+    /// spelled in.
+    pub task_keys: FxHashMap<String, std::rc::Rc<str>>,
+    pub key_buf: String,
     /// Task signatures read so far, with what reading each reported.
     pub sigs: FxHashMap<String, (std::rc::Rc<task::TaskSig>, Vec<Diagnostic>)>,
     pub current_module: Option<String>,
@@ -195,6 +199,8 @@ impl<'a> Ctx<'a> {
             aliases: FxIndexMap::default(),
             tasks: FxIndexMap::default(),
             used_tasks: FxHashSet::default(),
+            task_keys: FxHashMap::default(),
+            key_buf: String::new(),
             sigs: FxHashMap::default(),
             current_module: None,
             inputs: Vec::new(),
@@ -244,10 +250,11 @@ impl<'a> Ctx<'a> {
 
     /// What a top-level name means, if anything.
     pub fn global(&mut self, name: &str) -> Option<VK> {
-        if let Some(m) = &self.current_module {
-            let key = format!("{m}.{name}");
-            if self.tasks.contains_key(&key) {
-                return Some(VK::Task(key.into()));
+        if let Some(m) = self.current_module.take() {
+            let key = self.qualified_task(&m, name);
+            self.current_module = Some(m);
+            if let Some(key) = key {
+                return Some(VK::Task(key));
             }
         }
         if let Some((g, _)) = self.names.get(name) {
@@ -259,6 +266,27 @@ impl<'a> Ctx<'a> {
             });
         }
         self.aliases.get(name).map(|m| VK::Module(m.clone()))
+    }
+
+    /// The key of the task `NAME` of module `m` (`m.NAME`), when there is such a task. The key
+    /// is spelled in a reused buffer and shared once found, so a lookup allocates nothing.
+    pub fn qualified_task(&mut self, m: &str, name: &str) -> Option<std::rc::Rc<str>> {
+        let mut buf = std::mem::take(&mut self.key_buf);
+        buf.clear();
+        buf.push_str(m);
+        buf.push('.');
+        buf.push_str(name);
+        let key = match self.task_keys.get(buf.as_str()) {
+            Some(k) => Some(k.clone()),
+            None if self.tasks.contains_key(buf.as_str()) => {
+                let k: std::rc::Rc<str> = buf.as_str().into();
+                self.task_keys.insert(buf.clone(), k.clone());
+                Some(k)
+            }
+            None => None,
+        };
+        self.key_buf = buf;
+        key
     }
 
     fn into_program(mut self, source_name: &str) -> Option<ir::Program> {

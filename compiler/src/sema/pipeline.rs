@@ -28,6 +28,9 @@ pub struct JobTable {
     pub by_key: FxHashMap<(usize, Option<usize>), usize>,
     /// Instance ids in use.
     pub ids: FxHashMap<String, usize>,
+    /// The job names as bound in a job that belongs to no service (the same for all such
+    /// jobs), once built.
+    pub shared_names: Option<super::eval::Bindings>,
 }
 
 #[derive(Debug, Clone)]
@@ -626,6 +629,7 @@ impl<'a> Ctx<'a> {
             finally: d.keyword.name == "finally",
         };
         self.jobs.jobs.push(info);
+        self.jobs.shared_names = None;
         let idx = self.jobs.jobs.len() - 1;
         let decl = match decl {
             Some(d) => {
@@ -713,20 +717,41 @@ impl<'a> Ctx<'a> {
 
     /// The scope a job is evaluated in: job names bound to the job, or to the same-service
     /// instance inside a loop.
-    pub fn job_scope(&self, base: &Scope, service: Option<usize>) -> Scope {
+    pub fn job_scope(&mut self, base: &Scope, service: Option<usize>) -> Scope {
+        let names = match &self.jobs.shared_names {
+            Some(names) => names.clone(),
+            None => {
+                let names = self.job_names();
+                self.jobs.shared_names = Some(names.clone());
+                names
+            }
+        };
         let mut scope = base.clone();
-        for (d, (name, idxs)) in self.jobs.decls.iter().enumerate() {
-            let same = service.and_then(|_| self.jobs.by_key.get(&(d, service)));
-            let sel = match same {
-                Some(_) => JobSel::One(name.clone(), service),
-                None if idxs.len() == 1 => {
-                    JobSel::One(name.clone(), self.jobs.jobs[idxs[0]].service)
+        scope.extend(names);
+        // Inside a loop, a name with an instance for the same service means that instance.
+        if service.is_some() {
+            for (d, name) in self.jobs.decls.keys().enumerate() {
+                if self.jobs.by_key.contains_key(&(d, service)) {
+                    let sel = JobSel::One(name.clone(), service);
+                    scope.push(name.clone(), V::new(VK::Job(sel), Span::default()));
                 }
-                None => JobSel::All(name.clone()),
-            };
-            scope.push(name.clone(), V::new(VK::Job(sel), Span::default()));
+            }
         }
         scope
+    }
+
+    /// Each job name bound to its job as seen from outside any loop: its only instance, or
+    /// all of them.
+    fn job_names(&self) -> super::eval::Bindings {
+        let mut names = Vec::with_capacity(self.jobs.decls.len());
+        for (name, idxs) in &self.jobs.decls {
+            let sel = match idxs.as_slice() {
+                [only] => JobSel::One(name.clone(), self.jobs.jobs[*only].service),
+                _ => JobSel::All(name.clone()),
+            };
+            names.push((name.clone(), V::new(VK::Job(sel), Span::default())));
+        }
+        names.into()
     }
 
     /// Evaluates a job's call: the callee without job names in scope, the arguments with them.

@@ -606,13 +606,16 @@ impl<'a> Ctx<'a> {
                 out.push(step);
             }
         }
-        let mut seen: HashMap<String, usize> = HashMap::default();
-        for s in &mut out {
-            let n = seen.entry(s.id.clone()).or_insert(0);
-            *n += 1;
-            if *n > 1 {
-                s.id = format!("{}-{}", s.id, n);
-            }
+        // The n-th step with an id already used becomes `id-n`; ids are compared as written.
+        let renames: Vec<(usize, String)> = (0..out.len())
+            .filter_map(|i| {
+                let id = &out[i].id;
+                let n = 1 + out[..i].iter().filter(|s| s.id == *id).count();
+                (n > 1).then(|| (i, format!("{id}-{n}")))
+            })
+            .collect();
+        for (i, id) in renames {
+            out[i].id = id;
         }
         out
     }
@@ -651,8 +654,8 @@ impl<'a> Ctx<'a> {
             }
         }
         let steps = match target {
-            ir::Target::Github => def.github.clone(),
-            ir::Target::Tekton => def.tekton.clone(),
+            ir::Target::Github => def.github.as_ref(),
+            ir::Target::Tekton => def.tekton.as_ref(),
         };
         let Some(steps) = steps else {
             let d = Diagnostic::new(
@@ -668,13 +671,16 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return Vec::new();
         };
-        let defaults: IndexMap<String, Template> = def
-            .params
-            .iter()
-            .filter_map(|p| p.default.clone().map(|d| (p.name.clone(), d)))
-            .collect();
+        // A parameter not passed takes its default (the last one declared under that name).
+        let default = |p: &str| {
+            def.params
+                .iter()
+                .rev()
+                .find(|d| d.name == p && d.default.is_some())
+                .and_then(|d| d.default.as_ref())
+        };
         let mut sub = |r: &Ref| match r {
-            Ref::Param(p) => args.get(p).or(defaults.get(p)).cloned(),
+            Ref::Param(p) => args.get(p).or_else(|| default(p)).cloned(),
             _ => None,
         };
         steps.iter().map(|s| substitute_step(s, &mut sub)).collect()

@@ -77,7 +77,7 @@ pub enum VK {
     /// A task, by its qualified key.
     Task(Rc<str>),
     /// A stdlib module.
-    Module(String),
+    Module(Rc<str>),
     Namespace(Namespace),
     /// `event.…`: text from the triggering event.
     Event(String),
