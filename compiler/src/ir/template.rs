@@ -174,6 +174,25 @@ impl Template {
         out
     }
 
+    /// [`Template::substitute`] with replacements the caller lends; a template none of whose
+    /// references is replaced is copied as it is.
+    pub fn substitute_with<'t>(&self, f: &mut dyn FnMut(&Ref) -> Option<&'t Template>) -> Template {
+        if !self.refs().any(|r| f(r).is_some()) {
+            return self.clone();
+        }
+        let mut out = Template::default();
+        for p in &self.parts {
+            match p {
+                TemplatePart::Lit(s) => out.push_lit(s),
+                TemplatePart::Ref(r) => match f(r) {
+                    Some(t) => out.append(t),
+                    None => out.push_ref(r.clone()),
+                },
+            }
+        }
+        out
+    }
+
     /// Renders with `f` spelling each reference.
     pub fn render(&self, f: &mut dyn FnMut(&Ref) -> String) -> String {
         let mut out = String::new();

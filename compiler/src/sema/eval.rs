@@ -800,6 +800,44 @@ impl Ctx<'_> {
         }
     }
 
+    /// [`Ctx::to_template`] of a value that is no longer needed: text and run-time strings are
+    /// moved, not copied.
+    pub fn into_template(&mut self, v: V) -> Option<Template> {
+        match v.kind {
+            VK::Str(s) => Some(Template::lit(s)),
+            VK::Tmpl(t) => Some(t),
+            _ => self.to_template(&v),
+        }
+    }
+
+    /// The fields of a record value as templates, in written order, each converted as
+    /// [`Ctx::to_template`] does (a field that does not convert is reported and left out). A
+    /// record no other value shares is taken apart rather than copied.
+    pub fn template_fields(&mut self, v: V) -> Vec<(String, Template)> {
+        let Some(rec) = self.record_(&v) else {
+            return Vec::new();
+        };
+        drop(v);
+        let mut out = Vec::with_capacity(rec.len());
+        match Rc::try_unwrap(rec) {
+            Ok(rec) => {
+                for (k, (_, val)) in rec {
+                    if let Some(t) = self.into_template(val) {
+                        out.push((k, t));
+                    }
+                }
+            }
+            Err(rec) => {
+                for (k, (_, val)) in rec.iter() {
+                    if let Some(t) = self.to_template(val) {
+                        out.push((k.clone(), t));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// A value as a string template (constant strings, numbers and run-time strings).
     pub fn to_template(&mut self, v: &V) -> Option<Template> {
         let mut t = Template::default();

@@ -680,7 +680,7 @@ impl<'a> Ctx<'a> {
                 .and_then(|d| d.default.as_ref())
         };
         let mut sub = |r: &Ref| match r {
-            Ref::Param(p) => args.get(p).or_else(|| default(p)).cloned(),
+            Ref::Param(p) => args.get(p).or_else(|| default(p)),
             _ => None,
         };
         steps.iter().map(|s| substitute_step(s, &mut sub)).collect()
@@ -711,13 +711,7 @@ impl<'a> Ctx<'a> {
         let mut env = IndexMap::new();
         if let Some(v) = self.get(&f, "env", scope) {
             self.check_credential_literals(&v);
-            if let Some(rec) = self.record_(&v) {
-                for (k, (_, val)) in rec.iter() {
-                    if let Some(t) = self.to_template(val) {
-                        env.insert(k.clone(), t);
-                    }
-                }
-            }
+            env.extend(self.template_fields(v));
         }
         let condition = self.get(&f, "if", scope).and_then(|v| self.to_cond(&v));
         let writes = self
@@ -784,10 +778,11 @@ impl<'a> Ctx<'a> {
         target: ir::Target,
     ) -> Option<ir::StepKind> {
         let v = self.get(f, "run", scope)?;
-        let script = self.to_template(&v)?;
+        let v_span = v.span;
+        let script = self.into_template(v)?;
         let span = f
             .expr("run")
-            .map_or(v.span, |e| self.tainted_part(e, scope));
+            .map_or(v_span, |e| self.tainted_part(e, scope));
         self.check_script_taint(&script, span);
         let image = match self.get(f, "image", scope) {
             Some(iv) => Some(self.image_ref(&iv)?),
@@ -797,7 +792,7 @@ impl<'a> Ctx<'a> {
         let text = |cx: &mut Self, k: &str| cx.get(f, k, scope).and_then(|v| cx.str_(&v));
         let workdir = self
             .get(f, "workdir", scope)
-            .and_then(|v| self.to_template(&v));
+            .and_then(|v| self.into_template(v));
         Some(ir::StepKind::Run {
             script,
             image,
@@ -826,8 +821,9 @@ impl<'a> Ctx<'a> {
         }
         let mut command = Vec::new();
         for part in self.list_(&v) {
-            let t = self.to_template(&part)?;
-            self.check_script_taint(&t, part.span);
+            let span = part.span;
+            let t = self.into_template(part)?;
+            self.check_script_taint(&t, span);
             command.push(t);
         }
         let image = match self.get(f, "image", scope) {
@@ -907,17 +903,12 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return None;
         }
-        let text = self.str_(&v)?;
-        let action = self.action_ref(&text, v.span)?;
+        let span = v.span;
+        let text = self.into_str(v)?;
+        let action = self.action_ref(&text, span)?;
         let mut with = IndexMap::new();
         if let Some(wv) = self.get(f, "with", scope) {
-            if let Some(rec) = self.record_(&wv) {
-                for (k, (_, val)) in rec.iter() {
-                    if let Some(t) = self.to_template(val) {
-                        with.insert(k.clone(), t);
-                    }
-                }
-            }
+            with.extend(self.template_fields(wv));
         }
         Some(ir::StepKind::Uses { action, with })
     }
@@ -928,7 +919,7 @@ impl<'a> Ctx<'a> {
             if is_full_sha(rev) {
                 let version = self
                     .pins
-                    .get(&name.to_ascii_lowercase())
+                    .get(&*lowercase(name))
                     .filter(|p| p.sha == rev)
                     .map_or_else(|| "pinned".to_string(), |p| p.version.clone());
                 return Some(ir::ActionRef {
@@ -943,7 +934,7 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return None;
         }
-        match self.pins.get(&text.to_ascii_lowercase()) {
+        match self.pins.get(&*lowercase(text)) {
             Some(p) => Some(ir::ActionRef {
                 name: text.to_string(),
                 sha: p.sha.clone(),
@@ -1019,7 +1010,10 @@ impl<'a> Ctx<'a> {
 }
 
 /// A step with every parameter replaced by the caller's argument.
-pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> ir::Step {
+pub fn substitute_step<'t>(
+    s: &ir::Step,
+    f: &mut dyn FnMut(&Ref) -> Option<&'t Template>,
+) -> ir::Step {
     let kind = match &s.kind {
         ir::StepKind::Run {
             script,
@@ -1027,20 +1021,20 @@ pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>
             shell,
             workdir,
         } => ir::StepKind::Run {
-            script: script.substitute(f),
+            script: script.substitute_with(f),
             image: image.clone(),
             shell: shell.clone(),
-            workdir: workdir.as_ref().map(|w| w.substitute(f)),
+            workdir: workdir.as_ref().map(|w| w.substitute_with(f)),
         },
         ir::StepKind::Exec { image, command } => ir::StepKind::Exec {
             image: image.clone(),
-            command: command.iter().map(|c| c.substitute(f)).collect(),
+            command: command.iter().map(|c| c.substitute_with(f)).collect(),
         },
         ir::StepKind::Uses { action, with } => ir::StepKind::Uses {
             action: action.clone(),
             with: with
                 .iter()
-                .map(|(k, v)| (k.clone(), v.substitute(f)))
+                .map(|(k, v)| (k.clone(), v.substitute_with(f)))
                 .collect(),
         },
     };
@@ -1051,12 +1045,12 @@ pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>
         env: s
             .env
             .iter()
-            .map(|(k, v)| (k.clone(), v.substitute(f)))
+            .map(|(k, v)| (k.clone(), v.substitute_with(f)))
             .collect(),
         condition: s
             .condition
             .as_ref()
-            .map(|c| c.map_templates(&mut |t| t.substitute(f))),
+            .map(|c| c.map_templates(&mut |t| t.substitute_with(f))),
         writes: s.writes.clone(),
     }
 }
@@ -1069,5 +1063,14 @@ fn shell_testable(c: &ir::Cond) -> bool {
         Cond::Not(inner) => shell_testable(inner),
         Cond::And(cs) | Cond::Or(cs) => cs.iter().all(shell_testable),
         _ => false,
+    }
+}
+
+/// `s` in lowercase, copied only when it has an uppercase letter.
+fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
