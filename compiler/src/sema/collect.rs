@@ -7,6 +7,7 @@ use super::{ActionPin, Ctx, Global, ImagePin, Item};
 use crate::ast::{Decl, File, Name, Stmt, StmtKind};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir;
+use std::rc::Rc;
 
 const TOP_LEVEL: &[&str] = &[
     "project",
@@ -24,17 +25,18 @@ const TOP_LEVEL: &[&str] = &[
 
 impl<'a> Ctx<'a> {
     pub(super) fn collect_file(&mut self, file: &'a File, module: Option<&str>) {
+        let module: Option<Rc<str>> = module.map(Rc::from);
         for stmt in &file.stmts {
-            self.collect_stmt(stmt, &Scope::default(), module);
+            self.collect_stmt(stmt, &Scope::default(), module.as_ref());
         }
     }
 
-    fn collect_stmt(&mut self, stmt: &'a Stmt, scope: &Scope, module: Option<&str>) {
+    fn collect_stmt(&mut self, stmt: &'a Stmt, scope: &Scope, module: Option<&Rc<str>>) {
         match &stmt.kind {
             StmtKind::Use { path, alias } => self.collect_use(path, alias.as_ref(), stmt.span),
             StmtKind::For { var, iter, body } => {
                 let v = self.eval(iter, scope);
-                let name: std::rc::Rc<str> = var.name.as_str().into();
+                let name: Rc<str> = var.name.as_str().into();
                 for item in self.into_list(v) {
                     let inner = scope.clone().with(name.clone(), item);
                     for s in &body.stmts {
@@ -104,7 +106,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn collect_decl(&mut self, d: &'a Decl, span: Span, scope: &Scope, module: Option<&str>) {
+    fn collect_decl(&mut self, d: &'a Decl, span: Span, scope: &Scope, module: Option<&Rc<str>>) {
         let kw = d.keyword.name.as_str();
         if !TOP_LEVEL.contains(&kw) {
             self.unknown_keyword(kw, d.keyword.span, "a file", TOP_LEVEL);
@@ -126,7 +128,7 @@ impl<'a> Ctx<'a> {
             name: name.clone(),
             name_span,
             scope: scope.clone(),
-            module: module.map(str::to_string),
+            module: module.cloned(),
         };
         match kw {
             "project" => self.add_project(item),

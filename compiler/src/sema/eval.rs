@@ -220,13 +220,15 @@ impl Ctx<'_> {
                     None => text.push_str(x),
                 },
                 StrPart::Interp(e) => {
-                    // A local that holds compile-time text is read in place.
-                    if let (None, ExprKind::Ident(id)) = (&tmpl, &e.kind) {
-                        if let Some(v) = scope.get(&id.name) {
-                            if self.push_const_text(v, &mut text) {
-                                continue;
-                            }
+                    // A local (or a field of a local record) that has text is read in place.
+                    if let Some(v) = peek(e, scope).filter(|v| has_text(v)) {
+                        if tmpl.is_none() && self.push_const_text(v, &mut text) {
+                            continue;
                         }
+                        let t =
+                            tmpl.get_or_insert_with(|| Template::lit(std::mem::take(&mut text)));
+                        self.interpolate(v, t);
+                        continue;
                     }
                     let v = self.eval(e, scope);
                     if tmpl.is_none() && self.push_const_text(&v, &mut text) {
@@ -882,4 +884,42 @@ fn into_literal(t: Template) -> Result<String, Template> {
         }
     }
     Ok(out)
+}
+
+/// The value of `e` when it names a local, or a field of a local record, without evaluating
+/// (and so copying) it.
+fn peek<'s>(e: &Expr, scope: &'s Scope) -> Option<&'s V> {
+    match &e.kind {
+        ExprKind::Ident(id) => scope.get(&id.name),
+        ExprKind::Member(base, Member::Name(field)) => {
+            let ExprKind::Ident(id) = &base.kind else {
+                return None;
+            };
+            match &scope.get(&id.name)?.kind {
+                VK::Record(rec) | VK::Tagged(_, rec) => rec.get(&field.name).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether [`Ctx::interpolate`] puts text for `v` without reporting anything (so without
+/// looking at its span).
+fn has_text(v: &V) -> bool {
+    match &v.kind {
+        VK::Str(_)
+        | VK::Tmpl(_)
+        | VK::Int(_)
+        | VK::Bool(_)
+        | VK::Percent(_)
+        | VK::Service(_)
+        | VK::Env(_)
+        | VK::Image(_)
+        | VK::PinnedImage(_)
+        | VK::Secret(_)
+        | VK::RegImage(..) => true,
+        VK::Event(path) => !path.is_empty(),
+        _ => false,
+    }
 }

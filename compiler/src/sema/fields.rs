@@ -64,6 +64,12 @@ impl<'a> Ctx<'a> {
             allowed,
         };
         let Some(body) = body else { return f };
+        let attrs = body
+            .stmts
+            .iter()
+            .filter(|s| matches!(s.kind, StmtKind::Attr { .. }))
+            .count();
+        f.attrs.reserve(attrs);
         for stmt in &body.stmts {
             match &stmt.kind {
                 StmtKind::Attr { key, value } => self.add_attr(&mut f, key, value),

@@ -44,7 +44,7 @@ pub struct Item<'a> {
     /// Bindings of enclosing top-level `for` loops.
     pub scope: Scope,
     /// The stdlib module the declaration is in (`None` for the user's program).
-    pub module: Option<String>,
+    pub module: Option<std::rc::Rc<str>>,
 }
 
 /// What a top-level name denotes in expressions.
@@ -108,7 +108,7 @@ pub struct Ctx<'a> {
     pub key_buf: String,
     /// Task signatures read so far, with what reading each reported.
     pub sigs: FxHashMap<String, (std::rc::Rc<task::TaskSig>, Vec<Diagnostic>)>,
-    pub current_module: Option<String>,
+    pub current_module: Option<std::rc::Rc<str>>,
     /// Inputs of the pipeline being checked.
     pub inputs: Vec<String>,
     /// Jobs of the pipeline being checked: declaration name to instance ids (by service).

@@ -1137,7 +1137,7 @@ impl<'a> Ctx<'a> {
             name: info.id.clone(),
             name_span,
             scope: scope.clone(),
-            module: Some(self.pipeline_key()),
+            module: Some(self.pipeline_key().into()),
         };
         self.task_items.insert(key.clone(), item);
         self.sigs.remove(&key);

@@ -102,12 +102,18 @@ impl<'a> Ctx<'a> {
             Some(None) => {}
             None => return None,
         }
-        let item = self.task_items.get(key)?.clone();
+        let item = self.task_items.get(key)?;
+        let (name, decl, name_span, scope) = (
+            item.name.clone(),
+            item.decl,
+            item.name_span,
+            item.scope.clone(),
+        );
         let saved = std::mem::replace(&mut self.current_module, item.module.clone());
-        let def = self.lower_task(key, &item.name, item.decl, item.name_span, &item.scope);
+        let def = self.lower_task(key, &name, decl, name_span, &scope);
         self.current_module = saved;
         self.task_defs.push(def);
-        self.task_spans.push(item.name_span);
+        self.task_spans.push(name_span);
         let idx = self.task_defs.len() - 1;
         self.tasks.insert(key.to_string(), Some(idx));
         Some(idx)
