@@ -137,6 +137,15 @@ impl Template {
         Some(out)
     }
 
+    /// [`Template::as_literal`] without copying the text when it is one piece.
+    pub fn literal(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.parts.as_slice() {
+            [] => Some(std::borrow::Cow::Borrowed("")),
+            [TemplatePart::Lit(s)] => Some(std::borrow::Cow::Borrowed(s)),
+            _ => self.as_literal().map(std::borrow::Cow::Owned),
+        }
+    }
+
     pub fn refs(&self) -> impl Iterator<Item = &Ref> {
         self.parts.iter().filter_map(|p| match p {
             TemplatePart::Ref(r) => Some(r),
@@ -158,6 +167,25 @@ impl Template {
                 TemplatePart::Lit(s) => out.push_lit(s),
                 TemplatePart::Ref(r) => match f(r) {
                     Some(t) => out.append(&t),
+                    None => out.push_ref(r.clone()),
+                },
+            }
+        }
+        out
+    }
+
+    /// [`Template::substitute`] with replacements the caller lends; a template none of whose
+    /// references is replaced is copied as it is.
+    pub fn substitute_with<'t>(&self, f: &mut dyn FnMut(&Ref) -> Option<&'t Template>) -> Template {
+        if !self.refs().any(|r| f(r).is_some()) {
+            return self.clone();
+        }
+        let mut out = Template::default();
+        for p in &self.parts {
+            match p {
+                TemplatePart::Lit(s) => out.push_lit(s),
+                TemplatePart::Ref(r) => match f(r) {
+                    Some(t) => out.append(t),
                     None => out.push_ref(r.clone()),
                 },
             }

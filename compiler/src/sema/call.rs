@@ -21,8 +21,13 @@ impl<'a> Ctx<'a> {
     /// Checks a call against the task's signature; `None` when the task is unknown.
     pub fn bind_call(&mut self, call: &CallV, span: Span) -> Option<BoundArgs> {
         let sig = self.task_sig(&call.task)?;
-        let mut out = BoundArgs::default();
-        let mut set: IndexMap<String, Span> = IndexMap::new();
+        let mut out = BoundArgs {
+            args: IndexMap::with_capacity(sig.expanded_len()),
+            env: None,
+            service: None,
+        };
+        // Parameters passed so far; a call passes few, so a list beats a map.
+        let mut set: Vec<(&str, Span)> = Vec::with_capacity(call.args.len());
         let mut positional = 0;
         for (name, v) in &call.args {
             let p = match name {
@@ -62,7 +67,7 @@ impl<'a> Ctx<'a> {
                     p
                 }
             };
-            if let Some(first) = set.get(&p.name) {
+            if let Some((_, first)) = set.iter().find(|(n, _)| *n == p.name) {
                 let d = Diagnostic::new(
                     Code::Duplicate,
                     v.span,
@@ -73,11 +78,11 @@ impl<'a> Ctx<'a> {
                 self.diags.push(d);
                 continue;
             }
-            set.insert(p.name.clone(), v.span);
+            set.push((&p.name, v.span));
             self.bind_arg(p, v, &mut out);
         }
         for p in &sig.params {
-            if !p.has_default && !set.contains_key(&p.name) {
+            if !p.has_default && !set.iter().any(|(n, _)| *n == p.name) {
                 let d = Diagnostic::new(
                     Code::MissingField,
                     span,
@@ -105,17 +110,20 @@ impl<'a> Ctx<'a> {
                 out.service = Some(i);
                 let s = &self.services[i];
                 let values = [
-                    s.name.clone(),
-                    s.path.clone(),
-                    s.image.clone(),
-                    s.toolchain.version.clone(),
-                    s.dockerfile.clone(),
-                    s.port.map_or(String::new(), |p| p.to_string()),
-                    s.repository.clone(),
+                    s.name.as_str(),
+                    s.path.as_str(),
+                    s.image.as_str(),
+                    s.toolchain.version.as_str(),
+                    s.dockerfile.as_str(),
+                    "",
+                    s.repository.as_str(),
                 ];
                 for (field, value) in SERVICE_PARAM_FIELDS.iter().zip(values) {
-                    out.args
-                        .insert(format!("{}-{field}", p.name), Template::lit(value));
+                    let value = match (*field, s.port) {
+                        ("port", Some(port)) => Template::lit(port.to_string()),
+                        _ => Template::lit(value),
+                    };
+                    out.args.insert(expanded_name(&p.name, field), value);
                 }
             }
             PType::Environment => {
@@ -124,10 +132,10 @@ impl<'a> Ctx<'a> {
                 let e = &self.envs[i];
                 for (field, value) in ENV_PARAM_FIELDS
                     .iter()
-                    .zip([e.name.clone(), e.namespace.clone()])
+                    .zip([e.name.as_str(), e.namespace.as_str()])
                 {
                     out.args
-                        .insert(format!("{}-{field}", p.name), Template::lit(value));
+                        .insert(expanded_name(&p.name, field), Template::lit(value));
                 }
             }
             PType::Plain(ParamType::Secret) => match &v.kind {
@@ -241,4 +249,13 @@ impl<'a> Ctx<'a> {
         .help("declare the parameter `: secret` so the task can only put it in `env`");
         self.diags.push(d);
     }
+}
+
+/// The name of one field of an expanded `service` or `environment` parameter: `svc-path`.
+pub fn expanded_name(param: &str, field: &str) -> String {
+    let mut s = String::with_capacity(param.len() + 1 + field.len());
+    s.push_str(param);
+    s.push('-');
+    s.push_str(field);
+    s
 }

@@ -84,18 +84,22 @@ impl Ctx<'_> {
     fn check_image(&mut self, p: usize, j: usize) {
         let job = &self.pipelines[p].jobs[j];
         let Some(s) = job.service else { return };
-        let expected = self.services[s].image.clone();
+        let expected = &self.services[s].image;
         let wrong = job.args.iter().find_map(|(k, v)| {
             let is_image = k == "image" || (k.ends_with("-image") && !k.starts_with("svc"));
-            let lit = v.as_literal()?;
+            if !is_image {
+                return None;
+            }
+            let lit = v.literal()?;
             let repo = lit.split('@').next().unwrap_or(&lit);
             let repo = match repo.rsplit_once(':') {
                 Some((r, tag)) if !tag.contains('/') => r,
                 _ => repo,
             };
-            (is_image && repo != expected).then(|| lit.clone())
+            (repo != expected).then(|| lit.into_owned())
         });
         if let Some(image) = wrong {
+            let expected = self.services[s].image.clone();
             let name = self.services[s].name.clone();
             let d = Diagnostic::new(
                 Code::ImageMismatch,
@@ -145,6 +149,8 @@ impl Ctx<'_> {
     fn compute_outputs(&mut self, p: usize) {
         let mut reads: Vec<(usize, String)> = Vec::new();
         let pipe = &self.pipelines[p];
+        // Whether each task's steps read any job result: most jobs share a few tasks.
+        let mut task_reads: Vec<Option<bool>> = vec![None; self.task_defs.len()];
         let mut visit = |t: &Template| {
             for r in t.refs() {
                 if let Ref::Result { job, name } = r {
@@ -162,8 +168,20 @@ impl Ctx<'_> {
             }
             // A job's inline steps may read other jobs' results directly.
             if let Some(task) = self.task_defs.get(job.task) {
-                for step in task.github.iter().chain(task.tekton.iter()).flatten() {
-                    step_templates(step, &mut visit);
+                let steps = || task.github.iter().chain(task.tekton.iter()).flatten();
+                let reads_results = *task_reads[job.task].get_or_insert_with(|| {
+                    let mut any = false;
+                    for step in steps() {
+                        step_templates(step, &mut |t| {
+                            any |= t.refs().any(|r| matches!(r, Ref::Result { .. }));
+                        });
+                    }
+                    any
+                });
+                if reads_results {
+                    for step in steps() {
+                        step_templates(step, &mut visit);
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ use super::{ActionPin, Ctx, Global, ImagePin, Item};
 use crate::ast::{Decl, File, Name, Stmt, StmtKind};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir;
+use std::rc::Rc;
 
 const TOP_LEVEL: &[&str] = &[
     "project",
@@ -24,18 +25,20 @@ const TOP_LEVEL: &[&str] = &[
 
 impl<'a> Ctx<'a> {
     pub(super) fn collect_file(&mut self, file: &'a File, module: Option<&str>) {
+        let module: Option<Rc<str>> = module.map(Rc::from);
         for stmt in &file.stmts {
-            self.collect_stmt(stmt, &Scope::default(), module);
+            self.collect_stmt(stmt, &Scope::default(), module.as_ref());
         }
     }
 
-    fn collect_stmt(&mut self, stmt: &'a Stmt, scope: &Scope, module: Option<&str>) {
+    fn collect_stmt(&mut self, stmt: &'a Stmt, scope: &Scope, module: Option<&Rc<str>>) {
         match &stmt.kind {
             StmtKind::Use { path, alias } => self.collect_use(path, alias.as_ref(), stmt.span),
             StmtKind::For { var, iter, body } => {
                 let v = self.eval(iter, scope);
-                for item in self.list_(&v) {
-                    let inner = scope.clone().with(var.name.clone(), item);
+                let name: Rc<str> = var.name.as_str().into();
+                for item in self.into_list(v) {
+                    let inner = scope.clone().with(name.clone(), item);
                     for s in &body.stmts {
                         self.collect_stmt(s, &inner, module);
                     }
@@ -67,7 +70,7 @@ impl<'a> Ctx<'a> {
         match names.as_slice() {
             ["std", m] if self.modules.contains_key(*m) => {
                 let local = alias.map_or(m.to_string(), |a| a.name.clone());
-                self.aliases.insert(local, m.to_string());
+                self.aliases.insert(local, (*m).into());
             }
             ["std", m] => {
                 let mods: Vec<String> = self.modules.keys().cloned().collect();
@@ -96,18 +99,14 @@ impl<'a> Ctx<'a> {
         match &d.name {
             Some(Name::Ident(i)) => Some((i.name.clone(), i.span)),
             Some(Name::Str(s)) => {
-                let e = crate::ast::Expr {
-                    kind: crate::ast::ExprKind::Str(s.clone()),
-                    span: s.span,
-                };
-                let v = self.eval(&e, scope);
-                self.str_(&v).map(|n| (n, s.span))
+                let v = self.eval_str(s, scope);
+                self.into_str(v).map(|n| (n, s.span))
             }
             None => None,
         }
     }
 
-    fn collect_decl(&mut self, d: &'a Decl, span: Span, scope: &Scope, module: Option<&str>) {
+    fn collect_decl(&mut self, d: &'a Decl, span: Span, scope: &Scope, module: Option<&Rc<str>>) {
         let kw = d.keyword.name.as_str();
         if !TOP_LEVEL.contains(&kw) {
             self.unknown_keyword(kw, d.keyword.span, "a file", TOP_LEVEL);
@@ -129,7 +128,7 @@ impl<'a> Ctx<'a> {
             name: name.clone(),
             name_span,
             scope: scope.clone(),
-            module: module.map(str::to_string),
+            module: module.cloned(),
         };
         match kw {
             "project" => self.add_project(item),
@@ -212,7 +211,7 @@ impl<'a> Ctx<'a> {
             }
             self.names.insert(
                 item.name.clone(),
-                (Global::Task(key.clone()), item.name_span),
+                (Global::Task(key.as_str().into()), item.name_span),
             );
         }
         self.tasks.insert(key.clone(), None);

@@ -6,6 +6,11 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use indexmap::IndexMap;
 use std::rc::Rc;
 
+thread_local! {
+    /// The fields of a bare variant (`auto`): shared, as they are never changed.
+    static EMPTY: Rc<Record> = Rc::new(Record::default());
+}
+
 /// A variant value: its tag, payload and span.
 pub struct Variant {
     pub tag: String,
@@ -136,6 +141,23 @@ impl Ctx<'_> {
         }
     }
 
+    /// [`Ctx::list_`] of a value that is no longer needed: its items are moved, not copied.
+    pub fn into_list(&mut self, v: V) -> Vec<V> {
+        match v.kind {
+            VK::List(items) => items,
+            VK::Error => Vec::new(),
+            _ => vec![v],
+        }
+    }
+
+    /// [`Ctx::str_`] of a value that is no longer needed: its text is moved, not copied.
+    pub fn into_str(&mut self, v: V) -> Option<String> {
+        match v.kind {
+            VK::Str(s) => Some(s),
+            _ => self.str_(&v),
+        }
+    }
+
     /// A list, or a single value taken as a one-element list.
     pub fn list_(&mut self, v: &V) -> Vec<V> {
         match &v.kind {
@@ -240,7 +262,7 @@ impl Ctx<'_> {
     /// One of the named variants: a bare name (`auto`) or a name with fields (`auto { … }`).
     pub fn variant_(&mut self, v: &V, what: &str, allowed: &[&str]) -> Option<Variant> {
         let (tag, fields) = match &v.kind {
-            VK::Sym(s) => (s.clone(), Rc::new(Record::new())),
+            VK::Sym(s) => (s.clone(), EMPTY.with(Rc::clone)),
             VK::Tagged(t, r) => (t.clone(), r.clone()),
             VK::Error => return None,
             _ => {

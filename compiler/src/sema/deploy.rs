@@ -1,10 +1,10 @@
 //! Deployments: which services reach which environments through Argo CD, and how CI updates
 //! the GitOps repository.
 
+use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::{Ctx, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir;
-use std::collections::{HashMap, HashSet};
 
 const DEPLOY_FIELDS: &[&str] = &[
     "project",
@@ -34,8 +34,11 @@ impl<'a> Ctx<'a> {
     /// Two deployments delivering one service to one environment would make two Argo CD
     /// Applications fight over the same resources.
     fn check_delivered_once(&mut self) {
-        let mut first: HashMap<(ir::ServiceId, ir::EnvId), usize> = HashMap::new();
-        let mut reported: HashSet<(usize, usize)> = HashSet::new();
+        if self.deployments.len() < 2 {
+            return;
+        }
+        let mut first: HashMap<(ir::ServiceId, ir::EnvId), usize> = HashMap::default();
+        let mut reported: HashSet<(usize, usize)> = HashSet::default();
         for (i, d) in self.deployments.iter().enumerate() {
             for &s in &d.services {
                 for &e in &d.environments {

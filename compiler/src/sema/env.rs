@@ -40,7 +40,7 @@ impl<'a> Ctx<'a> {
         let what = format!("environment `{}`", item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
-            what.clone(),
+            what,
             item.name_span,
             ENV_FIELDS,
             &[],

@@ -20,31 +20,80 @@ pub const SERVICE_FIELDS: &[&str] = &[
 ];
 
 /// Local bindings, innermost last.
+///
+/// A scope is a shared list: extending one never copies the bindings it extends, so a scope is
+/// cloned in constant time (every service, job and loop iteration takes its own).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    vars: Vec<(String, V)>,
+    head: Option<Rc<Frame>>,
+}
+
+/// Bindings shared by several scopes, innermost last.
+pub type Bindings = Rc<[(Rc<str>, V)]>;
+
+/// One binding, or several at once, and the scope they extend.
+#[derive(Debug)]
+struct Frame {
+    bound: Bound,
+    next: Option<Rc<Frame>>,
+}
+
+#[derive(Debug)]
+enum Bound {
+    One(Rc<str>, V),
+    Many(Bindings),
 }
 
 impl Scope {
-    pub fn with(mut self, name: impl Into<String>, v: V) -> Scope {
-        self.vars.push((name.into(), v));
+    pub fn with(mut self, name: impl Into<Rc<str>>, v: V) -> Scope {
+        self.push(name, v);
         self
     }
 
-    pub fn push(&mut self, name: impl Into<String>, v: V) {
-        self.vars.push((name.into(), v));
+    pub fn push(&mut self, name: impl Into<Rc<str>>, v: V) {
+        self.push_frame(Bound::One(name.into(), v));
+    }
+
+    /// Binds several names at once (the later of two equal names wins).
+    pub fn extend(&mut self, bindings: Bindings) {
+        if !bindings.is_empty() {
+            self.push_frame(Bound::Many(bindings));
+        }
+    }
+
+    fn push_frame(&mut self, bound: Bound) {
+        let next = self.head.take();
+        self.head = Some(Rc::new(Frame { bound, next }));
     }
 
     pub fn get(&self, name: &str) -> Option<&V> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        let mut at = self.head.as_deref();
+        while let Some(f) = at {
+            match &f.bound {
+                Bound::One(n, v) if &**n == name => return Some(v),
+                Bound::One(..) => {}
+                Bound::Many(bs) => {
+                    if let Some((_, v)) = bs.iter().rev().find(|(n, _)| &**n == name) {
+                        return Some(v);
+                    }
+                }
+            }
+            at = f.next.as_deref();
+        }
+        None
     }
+}
 
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.vars.iter().map(|(n, _)| n.as_str())
+impl Drop for Scope {
+    /// Frees a long list frame by frame rather than recursively.
+    fn drop(&mut self) {
+        let mut next = self.head.take();
+        while let Some(f) = next {
+            match Rc::try_unwrap(f) {
+                Ok(mut frame) => next = frame.next.take(),
+                Err(_) => break,
+            }
+        }
     }
 }
 
@@ -129,7 +178,7 @@ impl Ctx<'_> {
 
     /// Evaluates the fields of a record literal; declarations inside are reported.
     pub fn eval_record(&mut self, body: &Body, scope: &Scope) -> Record {
-        let mut rec = Record::new();
+        let mut rec = Record::default();
         for stmt in &body.stmts {
             match &stmt.kind {
                 StmtKind::Attr { key, value } => {
@@ -160,23 +209,66 @@ impl Ctx<'_> {
         rec
     }
 
-    fn eval_str(&mut self, s: &StrLit, scope: &Scope) -> V {
-        let mut t = Template::default();
+    pub(super) fn eval_str(&mut self, s: &StrLit, scope: &Scope) -> V {
+        // Text known now is gathered as plain text; the first run-time value starts a template.
+        let mut text = String::new();
+        let mut tmpl: Option<Template> = None;
         for part in &s.parts {
             match part {
-                StrPart::Text(text) => t.push_lit(text),
+                StrPart::Text(x) => match &mut tmpl {
+                    Some(t) => t.push_lit(x),
+                    None => text.push_str(x),
+                },
                 StrPart::Interp(e) => {
+                    // A local (or a field of a local record) that has text is read in place.
+                    if let Some(v) = peek(e, scope).filter(|v| has_text(v)) {
+                        if tmpl.is_none() && self.push_const_text(v, &mut text) {
+                            continue;
+                        }
+                        let t =
+                            tmpl.get_or_insert_with(|| Template::lit(std::mem::take(&mut text)));
+                        self.interpolate(v, t);
+                        continue;
+                    }
                     let v = self.eval(e, scope);
-                    if !self.interpolate(&v, &mut t) {
+                    if tmpl.is_none() && self.push_const_text(&v, &mut text) {
+                        continue;
+                    }
+                    let t = tmpl.get_or_insert_with(|| Template::lit(std::mem::take(&mut text)));
+                    if !self.interpolate(&v, t) {
                         return V::error(s.span);
                     }
                 }
             }
         }
-        match t.as_literal() {
-            Some(lit) => V::new(VK::Str(lit), s.span),
-            None => V::new(VK::Tmpl(t), s.span),
+        match tmpl {
+            None => V::new(VK::Str(text), s.span),
+            Some(t) => match into_literal(t) {
+                Ok(lit) => V::new(VK::Str(lit), s.span),
+                Err(t) => V::new(VK::Tmpl(t), s.span),
+            },
         }
+    }
+
+    /// Appends the text of a value known at compile time, as [`Ctx::interpolate`] would;
+    /// `false` (and nothing appended) for any other value.
+    fn push_const_text(&self, v: &V, out: &mut String) -> bool {
+        use std::fmt::Write;
+        match &v.kind {
+            VK::Str(s) | VK::Image(s) | VK::PinnedImage(s) => out.push_str(s),
+            VK::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            VK::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            VK::Percent(p) => {
+                let _ = write!(out, "{p}");
+            }
+            VK::Service(i) => out.push_str(&self.services[*i].name),
+            VK::Env(i) => out.push_str(&self.envs[*i].name),
+            VK::RegImage(r, repo) => out.push_str(&self.registries[*r].image(repo)),
+            _ => return false,
+        }
+        true
     }
 
     /// Appends a value's text to a template; reports values that have no text.
@@ -187,8 +279,8 @@ impl Ctx<'_> {
             VK::Int(n) => t.push_lit(&n.to_string()),
             VK::Bool(b) => t.push_lit(if *b { "true" } else { "false" }),
             VK::Percent(p) => t.push_lit(&p.to_string()),
-            VK::Service(i) => t.push_lit(&self.services[*i].name.clone()),
-            VK::Env(i) => t.push_lit(&self.envs[*i].name.clone()),
+            VK::Service(i) => t.push_lit(&self.services[*i].name),
+            VK::Env(i) => t.push_lit(&self.envs[*i].name),
             VK::Image(s) | VK::PinnedImage(s) => t.push_lit(s),
             VK::Secret(name) => t.push_ref(Ref::Secret(name.clone())),
             VK::Event(path) if !path.is_empty() => t.push_ref(Ref::Event(path.clone())),
@@ -443,7 +535,9 @@ impl Ctx<'_> {
             }
             Namespace::Secrets if field == "GITHUB_TOKEN" => Ok(VK::Secret(field.to_string())),
             Namespace::Secrets => {
-                self.used_secrets.insert(field.to_string());
+                if !self.used_secrets.contains(field) {
+                    self.used_secrets.insert(field.to_string());
+                }
                 if !self.secrets.contains_key(field) {
                     let names: Vec<String> = self.secrets.keys().cloned().collect();
                     let d = Diagnostic::new(
@@ -480,7 +574,7 @@ impl Ctx<'_> {
             },
             Namespace::Std => {
                 if self.modules.contains_key(field) {
-                    Ok(VK::Module(field.to_string()))
+                    Ok(VK::Module(field.into()))
                 } else {
                     let names: Vec<String> = self.modules.keys().cloned().collect();
                     let d = Diagnostic::new(
@@ -498,8 +592,7 @@ impl Ctx<'_> {
     }
 
     fn module_member(&mut self, m: &str, field: &str, span: Span) -> Result<VK, Vec<&'static str>> {
-        let key = format!("{m}.{field}");
-        if self.tasks.contains_key(&key) {
+        if let Some(key) = self.qualified_task(m, field) {
             return Ok(VK::Task(key));
         }
         let prefix = format!("{m}.");
@@ -709,11 +802,52 @@ impl Ctx<'_> {
         }
     }
 
+    /// [`Ctx::to_template`] of a value that is no longer needed: text and run-time strings are
+    /// moved, not copied.
+    pub fn into_template(&mut self, v: V) -> Option<Template> {
+        match v.kind {
+            VK::Str(s) => Some(Template::lit(s)),
+            VK::Tmpl(t) => Some(t),
+            _ => self.to_template(&v),
+        }
+    }
+
+    /// The fields of a record value as templates, in written order, each converted as
+    /// [`Ctx::to_template`] does (a field that does not convert is reported and left out). A
+    /// record no other value shares is taken apart rather than copied.
+    pub fn template_fields(&mut self, v: V) -> Vec<(String, Template)> {
+        let Some(rec) = self.record_(&v) else {
+            return Vec::new();
+        };
+        drop(v);
+        let mut out = Vec::with_capacity(rec.len());
+        match Rc::try_unwrap(rec) {
+            Ok(rec) => {
+                for (k, (_, val)) in rec {
+                    if let Some(t) = self.into_template(val) {
+                        out.push((k, t));
+                    }
+                }
+            }
+            Err(rec) => {
+                for (k, (_, val)) in rec.iter() {
+                    if let Some(t) = self.to_template(val) {
+                        out.push((k.clone(), t));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// A value as a string template (constant strings, numbers and run-time strings).
     pub fn to_template(&mut self, v: &V) -> Option<Template> {
         let mut t = Template::default();
         match &v.kind {
-            VK::Str(_) | VK::Tmpl(_) | VK::Int(_) | VK::Bool(_) | VK::Service(_) | VK::Env(_) => {
+            // What interpolating into an empty template gives, without rebuilding it.
+            VK::Str(s) => Some(Template::lit(s.as_str())),
+            VK::Tmpl(x) => Some(x.clone()),
+            VK::Int(_) | VK::Bool(_) | VK::Service(_) | VK::Env(_) => {
                 if self.interpolate(v, &mut t) {
                     Some(t)
                 } else {
@@ -730,5 +864,62 @@ impl Ctx<'_> {
                 None
             }
         }
+    }
+}
+
+/// The text of a template that holds no reference (moved out, not copied); the template
+/// itself otherwise.
+fn into_literal(t: Template) -> Result<String, Template> {
+    if t.refs().next().is_some() {
+        return Err(t);
+    }
+    let mut out = String::new();
+    for p in t.parts {
+        if let crate::ir::TemplatePart::Lit(s) = p {
+            if out.is_empty() {
+                out = s;
+            } else {
+                out.push_str(&s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The value of `e` when it names a local, or a field of a local record, without evaluating
+/// (and so copying) it.
+fn peek<'s>(e: &Expr, scope: &'s Scope) -> Option<&'s V> {
+    match &e.kind {
+        ExprKind::Ident(id) => scope.get(&id.name),
+        ExprKind::Member(base, Member::Name(field)) => {
+            let ExprKind::Ident(id) = &base.kind else {
+                return None;
+            };
+            match &scope.get(&id.name)?.kind {
+                VK::Record(rec) | VK::Tagged(_, rec) => rec.get(&field.name).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether [`Ctx::interpolate`] puts text for `v` without reporting anything (so without
+/// looking at its span).
+fn has_text(v: &V) -> bool {
+    match &v.kind {
+        VK::Str(_)
+        | VK::Tmpl(_)
+        | VK::Int(_)
+        | VK::Bool(_)
+        | VK::Percent(_)
+        | VK::Service(_)
+        | VK::Env(_)
+        | VK::Image(_)
+        | VK::PinnedImage(_)
+        | VK::Secret(_)
+        | VK::RegImage(..) => true,
+        VK::Event(path) => !path.is_empty(),
+        _ => false,
     }
 }

@@ -8,7 +8,6 @@ use super::value::V;
 use super::Ctx;
 use crate::ast::{Body, Decl, Expr, Key, Stmt, StmtKind};
 use crate::diagnostics::{Code, Diagnostic, Span};
-use indexmap::IndexMap;
 
 /// The contents of one body, split by statement kind.
 pub struct Fields<'b> {
@@ -16,7 +15,8 @@ pub struct Fields<'b> {
     pub what: String,
     /// Where to point when a required field is missing.
     pub span: Span,
-    attrs: IndexMap<String, (&'b Key, &'b Expr)>,
+    /// Fields in written order; a body has few, so a list beats a map.
+    attrs: Vec<(&'b Key, &'b Expr)>,
     pub decls: Vec<&'b Decl>,
     pub decl_spans: Vec<Span>,
     pub loops: Vec<&'b Stmt>,
@@ -26,16 +26,20 @@ pub struct Fields<'b> {
 impl<'b> Fields<'b> {
     /// Whether the field is set.
     pub fn has(&self, name: &str) -> bool {
-        self.attrs.contains_key(name)
+        self.attr(name).is_some()
+    }
+
+    fn attr(&self, name: &str) -> Option<&(&'b Key, &'b Expr)> {
+        self.attrs.iter().find(|(k, _)| k.name == name)
     }
 
     /// The span of a field's key.
     pub fn key_span(&self, name: &str) -> Option<Span> {
-        self.attrs.get(name).map(|(k, _)| k.span)
+        self.attr(name).map(|(k, _)| k.span)
     }
 
     pub fn expr(&self, name: &str) -> Option<&'b Expr> {
-        self.attrs.get(name).map(|(_, e)| *e)
+        self.attr(name).map(|(_, e)| *e)
     }
 }
 
@@ -53,13 +57,19 @@ impl<'a> Ctx<'a> {
         let mut f = Fields {
             what: what.into(),
             span,
-            attrs: IndexMap::new(),
+            attrs: Vec::new(),
             decls: Vec::new(),
             decl_spans: Vec::new(),
             loops: Vec::new(),
             allowed,
         };
         let Some(body) = body else { return f };
+        let attrs = body
+            .stmts
+            .iter()
+            .filter(|s| matches!(s.kind, StmtKind::Attr { .. }))
+            .count();
+        f.attrs.reserve(attrs);
         for stmt in &body.stmts {
             match &stmt.kind {
                 StmtKind::Attr { key, value } => self.add_attr(&mut f, key, value),
@@ -97,7 +107,7 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return;
         }
-        if let Some((first, _)) = f.attrs.get(&key.name) {
+        if let Some((first, _)) = f.attr(&key.name) {
             let d = Diagnostic::new(
                 Code::Duplicate,
                 key.span,
@@ -108,7 +118,7 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return;
         }
-        f.attrs.insert(key.name.clone(), (key, value));
+        f.attrs.push((key, value));
     }
 
     /// Reports a declaration keyword that is not allowed in this place.

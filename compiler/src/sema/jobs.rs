@@ -102,7 +102,7 @@ impl<'a> Ctx<'a> {
         let Some((m, axes)) = self.matrix(f, scope) else {
             return (None, Vec::new());
         };
-        let mut rec = super::value::Record::new();
+        let mut rec = super::value::Record::default();
         for axis in m.axes.keys().chain(m.include.iter().flat_map(|r| r.keys())) {
             let v = V::new(
                 VK::Tmpl(Template::of_ref(Ref::Matrix(axis.clone()))),
@@ -181,7 +181,7 @@ impl<'a> Ctx<'a> {
     /// `matrix.AXIS` when it is the service's name inside a fixed text, and otherwise a marker
     /// that [`Ctx::check_matrix_value`] and [`Ctx::check_matrix_reads`] report when read.
     pub(super) fn service_axis_value(&self, axis: &ServiceAxis) -> V {
-        let mut rec = Record::new();
+        let mut rec = Record::default();
         for field in super::eval::SERVICE_FIELDS {
             let pairs: Vec<(String, String)> = axis
                 .services
@@ -259,7 +259,7 @@ impl<'a> Ctx<'a> {
                 .map(|(_, v)| v)
                 .find(|v| matches!(&v.kind, VK::Record(r) if r.contains_key(&field)))
                 .map_or(axes[0].span, |v| v.span);
-            self.varying(axes, &axis, &field, span, Some(&call.task));
+            self.varying(axes, &axis, &field, span, Some(&*call.task));
         }
     }
 
@@ -449,6 +449,7 @@ impl<'a> Ctx<'a> {
         });
         let idx = self.jobs.jobs.len() - 1;
         self.jobs.decls.insert("changes".into(), vec![idx]);
+        self.jobs.shared_names = None;
     }
 
     /// The lowered change-detection job: one boolean result per service and a JSON list.
@@ -485,16 +486,17 @@ impl<'a> Ctx<'a> {
         {
             return i;
         }
+        use std::fmt::Write;
         let mut filters = String::new();
         for s in &self.services {
-            filters.push_str(&format!("{}:\n", s.name));
-            let base = if s.path == "." {
-                "**".to_string()
+            let _ = writeln!(filters, "{}:", s.name);
+            if s.path == "." {
+                filters.push_str("  - '**'\n");
             } else {
-                format!("{}/**", s.path)
-            };
-            for p in std::iter::once(base).chain(s.watch.iter().cloned()) {
-                filters.push_str(&format!("  - '{p}'\n"));
+                let _ = writeln!(filters, "  - '{}/**'", s.path);
+            }
+            for p in &s.watch {
+                let _ = writeln!(filters, "  - '{p}'");
             }
         }
         let pin = self.pins.get("dorny/paths-filter").cloned();
@@ -517,15 +519,16 @@ impl<'a> Ctx<'a> {
         });
         let mut script = String::from("set -eu\nchanged=$(git diff --name-only HEAD~1 HEAD 2>/dev/null || git ls-files)\nlist=\"\"\n");
         for s in &self.services {
-            let prefix = if s.path == "." {
-                String::new()
+            let (prefix, slash) = if s.path == "." {
+                ("", "")
             } else {
-                format!("{}/", s.path)
+                (s.path.as_str(), "/")
             };
-            script.push_str(&format!(
-                "if printf '%s\\n' \"$changed\" | grep -q '^{prefix}'; then printf true > \"$(results.{n}.path)\"; list=\"$list\\\"{n}\\\",\"; else printf false > \"$(results.{n}.path)\"; fi\n",
+            let _ = writeln!(
+                script,
+                "if printf '%s\\n' \"$changed\" | grep -q '^{prefix}{slash}'; then printf true > \"$(results.{n}.path)\"; list=\"$list\\\"{n}\\\",\"; else printf false > \"$(results.{n}.path)\"; fi",
                 n = s.name
-            ));
+            );
         }
         script.push_str("printf '[%s]' \"${list%,}\" > \"$(results.changes.path)\"\n");
         let image = self.images.get("git").map_or_else(

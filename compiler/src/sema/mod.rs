@@ -15,6 +15,7 @@ mod deploy;
 mod env;
 mod eval;
 mod fields;
+mod fxhash;
 mod jobs;
 mod pipeline;
 mod pipeline_call;
@@ -26,8 +27,8 @@ mod workload;
 use crate::ast::{Decl, File};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::ir;
-use indexmap::IndexMap;
-use std::collections::{BTreeSet, HashSet};
+use fxhash::{FxHashMap, FxHashSet, FxIndexMap};
+use std::collections::BTreeSet;
 
 pub use eval::Scope;
 pub use value::{V, VK};
@@ -43,7 +44,7 @@ pub struct Item<'a> {
     /// Bindings of enclosing top-level `for` loops.
     pub scope: Scope,
     /// The stdlib module the declaration is in (`None` for the user's program).
-    pub module: Option<String>,
+    pub module: Option<std::rc::Rc<str>>,
 }
 
 /// What a top-level name denotes in expressions.
@@ -52,7 +53,7 @@ pub enum Global {
     Service(usize),
     Env(usize),
     Registry(usize),
-    Task(String),
+    Task(std::rc::Rc<str>),
 }
 
 /// A pinned GitHub action.
@@ -83,25 +84,31 @@ pub struct Inlined {
 pub struct Ctx<'a> {
     pub diags: Vec<Diagnostic>,
     pub project: Option<Item<'a>>,
-    pub names: IndexMap<String, (Global, Span)>,
+    pub names: FxIndexMap<String, (Global, Span)>,
     pub registry_items: Vec<Item<'a>>,
     pub env_items: Vec<Item<'a>>,
     pub service_items: Vec<Item<'a>>,
-    pub task_items: IndexMap<String, Item<'a>>,
+    pub task_items: FxIndexMap<String, Item<'a>>,
     pub pipeline_items: Vec<Item<'a>>,
     pub deployment_items: Vec<Item<'a>>,
     pub cronjob_items: Vec<Item<'a>>,
-    pub secrets: IndexMap<String, (Span, String)>,
-    pub used_secrets: HashSet<String>,
-    pub pins: IndexMap<String, ActionPin>,
-    pub images: IndexMap<String, ImagePin>,
+    pub secrets: FxIndexMap<String, (Span, String)>,
+    pub used_secrets: FxHashSet<String>,
+    pub pins: FxIndexMap<String, ActionPin>,
+    pub images: FxIndexMap<String, ImagePin>,
     /// Stdlib modules by name, with the names they were imported under.
-    pub modules: IndexMap<String, ()>,
-    pub aliases: IndexMap<String, String>,
+    pub modules: FxIndexMap<String, ()>,
+    pub aliases: FxIndexMap<String, std::rc::Rc<str>>,
     /// Task keys (`module.task` or `task`) to their lowered index, filled on demand.
-    pub tasks: IndexMap<String, Option<usize>>,
-    pub used_tasks: HashSet<String>,
-    pub current_module: Option<String>,
+    pub tasks: FxIndexMap<String, Option<usize>>,
+    pub used_tasks: FxHashSet<String>,
+    /// Qualified task keys found so far (see [`Ctx::qualified_task`]) and the buffer they are
+    /// spelled in.
+    pub task_keys: FxHashMap<String, std::rc::Rc<str>>,
+    pub key_buf: String,
+    /// Task signatures read so far, with what reading each reported.
+    pub sigs: FxHashMap<String, (std::rc::Rc<task::TaskSig>, Vec<Diagnostic>)>,
+    pub current_module: Option<std::rc::Rc<str>>,
     /// Inputs of the pipeline being checked.
     pub inputs: Vec<String>,
     /// Jobs of the pipeline being checked: declaration name to instance ids (by service).
@@ -113,10 +120,10 @@ pub struct Ctx<'a> {
     /// Dependencies of each job of the current pipeline, with the span that created each.
     pub edges: Vec<Vec<(usize, Span)>>,
     /// Keys of tasks that are the inline steps of a job.
-    pub inline_tasks: HashSet<String>,
+    pub inline_tasks: FxHashSet<String>,
     pub current_pipeline: String,
     /// Taint of each parameter of the task being lowered.
-    pub param_taints: std::collections::HashMap<String, ir::Taint>,
+    pub param_taints: FxHashMap<String, ir::Taint>,
     /// What the tasks inlined into the task being lowered need (permissions, Tekton
     /// workspaces, caches): the enclosing task needs it too.
     pub inlined: Inlined,
@@ -176,31 +183,34 @@ impl<'a> Ctx<'a> {
         Ctx {
             diags: Vec::new(),
             project: None,
-            names: IndexMap::new(),
+            names: FxIndexMap::default(),
             registry_items: Vec::new(),
             env_items: Vec::new(),
             service_items: Vec::new(),
-            task_items: IndexMap::new(),
+            task_items: FxIndexMap::default(),
             pipeline_items: Vec::new(),
             deployment_items: Vec::new(),
             cronjob_items: Vec::new(),
-            secrets: IndexMap::new(),
-            used_secrets: HashSet::new(),
-            pins: IndexMap::new(),
-            images: IndexMap::new(),
-            modules: IndexMap::new(),
-            aliases: IndexMap::new(),
-            tasks: IndexMap::new(),
-            used_tasks: HashSet::new(),
+            secrets: FxIndexMap::default(),
+            used_secrets: FxHashSet::default(),
+            pins: FxIndexMap::default(),
+            images: FxIndexMap::default(),
+            modules: FxIndexMap::default(),
+            aliases: FxIndexMap::default(),
+            tasks: FxIndexMap::default(),
+            used_tasks: FxHashSet::default(),
+            task_keys: FxHashMap::default(),
+            key_buf: String::new(),
+            sigs: FxHashMap::default(),
             current_module: None,
             inputs: Vec::new(),
             jobs: pipeline::JobTable::default(),
             calls: Default::default(),
             current_refs: Vec::new(),
             edges: Vec::new(),
-            inline_tasks: HashSet::new(),
+            inline_tasks: FxHashSet::default(),
             current_pipeline: String::new(),
-            param_taints: std::collections::HashMap::new(),
+            param_taints: FxHashMap::default(),
             inlined: Inlined::default(),
             project_ir: ir::Project::default(),
             routing: ir::Routing::default(),
@@ -240,9 +250,10 @@ impl<'a> Ctx<'a> {
 
     /// What a top-level name means, if anything.
     pub fn global(&mut self, name: &str) -> Option<VK> {
-        if let Some(m) = &self.current_module {
-            let key = format!("{m}.{name}");
-            if self.tasks.contains_key(&key) {
+        if let Some(m) = self.current_module.take() {
+            let key = self.qualified_task(&m, name);
+            self.current_module = Some(m);
+            if let Some(key) = key {
                 return Some(VK::Task(key));
             }
         }
@@ -255,6 +266,27 @@ impl<'a> Ctx<'a> {
             });
         }
         self.aliases.get(name).map(|m| VK::Module(m.clone()))
+    }
+
+    /// The key of the task `NAME` of module `m` (`m.NAME`), when there is such a task. The key
+    /// is spelled in a reused buffer and shared once found, so a lookup allocates nothing.
+    pub fn qualified_task(&mut self, m: &str, name: &str) -> Option<std::rc::Rc<str>> {
+        let mut buf = std::mem::take(&mut self.key_buf);
+        buf.clear();
+        buf.push_str(m);
+        buf.push('.');
+        buf.push_str(name);
+        let key = match self.task_keys.get(buf.as_str()) {
+            Some(k) => Some(k.clone()),
+            None if self.tasks.contains_key(buf.as_str()) => {
+                let k: std::rc::Rc<str> = buf.as_str().into();
+                self.task_keys.insert(buf.clone(), k.clone());
+                Some(k)
+            }
+            None => None,
+        };
+        self.key_buf = buf;
+        key
     }
 
     fn into_program(mut self, source_name: &str) -> Option<ir::Program> {

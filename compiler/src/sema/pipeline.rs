@@ -6,6 +6,7 @@
 
 use super::call::BoundArgs;
 use super::eval::Scope;
+use super::fxhash::{FxHashMap, FxIndexMap};
 use super::jobs::ServiceAxis;
 use super::pipeline_call::{Callee, PipelineSig};
 use super::value::{JobSel, V, VK};
@@ -14,23 +15,29 @@ use crate::ast::{Decl, Name, StmtKind};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, Cond, Ref, Target, Template};
 use indexmap::IndexMap;
+use std::rc::Rc;
 
 /// Metadata of every job instance of the pipeline being checked.
 #[derive(Debug, Clone, Default)]
 pub struct JobTable {
     /// Declaration name to the indices of its instances.
-    pub decls: IndexMap<String, Vec<usize>>,
+    pub decls: FxIndexMap<Rc<str>, Vec<usize>>,
     pub jobs: Vec<JobInfo>,
-    /// (declaration name, service) to the instance, for constant-time lookups.
-    pub by_key: std::collections::HashMap<(String, Option<usize>), usize>,
+    /// (declaration, by its index in `decls`; service) to the instance, for constant-time
+    /// lookups.
+    pub by_key: FxHashMap<(usize, Option<usize>), usize>,
     /// Instance ids in use.
-    pub ids: std::collections::HashMap<String, usize>,
+    pub ids: FxHashMap<String, usize>,
+    /// The job names as bound in a job that belongs to no service (the same for all such
+    /// jobs), once built.
+    pub shared_names: Option<super::eval::Bindings>,
 }
 
 #[derive(Debug, Clone)]
 pub struct JobInfo {
     pub id: String,
-    pub base: String,
+    /// The declaration's name (shared with the job table's key).
+    pub base: Rc<str>,
     pub service: Option<usize>,
     pub results: Vec<String>,
     pub span: Span,
@@ -320,7 +327,7 @@ impl<'a> Ctx<'a> {
             "call" => (&["secrets"], &["input"]),
             _ => (&[], &["input"]),
         };
-        let f = self.fields(d.body.as_ref(), what.clone(), span, allowed, decls);
+        let f = self.fields(d.body.as_ref(), what, span, allowed, decls);
         let list =
             |cx: &mut Self, k: &str| cx.get(&f, k, sc).map_or(Vec::new(), |v| cx.strings_(&v));
         let unsupported = |cx: &mut Self, t: Target, feature: &str| {
@@ -522,10 +529,11 @@ impl<'a> Ctx<'a> {
             let v = self.eval(iter, sc);
             let changed = matches!(v.kind, VK::Services { changed: true });
             let services = self.services_(&v);
+            let name: Rc<str> = var.name.as_str().into();
             for s in services {
                 let inner = sc
                     .clone()
-                    .with(var.name.clone(), V::new(VK::Service(s), var.span));
+                    .with(name.clone(), V::new(VK::Service(s), var.span));
                 for stmt in &body.stmts {
                     match &stmt.kind {
                         StmtKind::Decl(d)
@@ -584,7 +592,8 @@ impl<'a> Ctx<'a> {
             Some(s) => format!("{}-{}", id.name, self.services[s].name),
             None => id.name.clone(),
         };
-        if let Some(&first) = self.jobs.by_key.get(&(id.name.clone(), service)) {
+        let decl = self.jobs.decls.get_index_of(id.name.as_str());
+        if let Some(&first) = decl.and_then(|d| self.jobs.by_key.get(&(d, service))) {
             let first = self.jobs.jobs[first].span;
             let d = Diagnostic::new(
                 Code::Duplicate,
@@ -607,23 +616,30 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return;
         }
+        let base: Rc<str> = match decl.and_then(|d| self.jobs.decls.get_index(d)) {
+            Some((name, _)) => name.clone(),
+            None => id.name.as_str().into(),
+        };
         let info = JobInfo {
             id: instance,
-            base: id.name.clone(),
+            base: base.clone(),
             service,
             results: Vec::new(),
             span: id.span,
             finally: d.keyword.name == "finally",
         };
         self.jobs.jobs.push(info);
+        self.jobs.shared_names = None;
         let idx = self.jobs.jobs.len() - 1;
-        self.jobs.by_key.insert((id.name.clone(), service), idx);
+        let decl = match decl {
+            Some(d) => {
+                self.jobs.decls[d].push(idx);
+                d
+            }
+            None => self.jobs.decls.insert_full(base, vec![idx]).0,
+        };
+        self.jobs.by_key.insert((decl, service), idx);
         self.jobs.ids.insert(self.jobs.jobs[idx].id.clone(), idx);
-        self.jobs
-            .decls
-            .entry(id.name.clone())
-            .or_default()
-            .push(idx);
         srcs.push(JobSrc {
             decl: d,
             scope,
@@ -642,11 +658,13 @@ impl<'a> Ctx<'a> {
         let implicit = self.jobs.jobs.len() > srcs.len();
         // Task keys and results, so references can be checked before the referenced job is lowered.
         // `None`: a job with inline steps; `Some(None)`: a call that did not resolve.
-        let mut keys: Vec<Option<Option<Callee>>> = Vec::new();
+        let mut keys: Vec<Option<Option<Callee>>> = Vec::with_capacity(srcs.len());
         for (i, src) in srcs.iter().enumerate() {
             let key = src.decl.value.as_ref().map(|e| self.callee(e, &src.scope));
             let results = match &key {
-                Some(Some(Callee::Task(k))) => self.task_sig(k).map_or(Vec::new(), |s| s.results),
+                Some(Some(Callee::Task(k))) => {
+                    self.task_sig(k).map_or(Vec::new(), |s| s.results.clone())
+                }
                 // A called workflow declares no outputs.
                 Some(Some(Callee::Pipeline(_))) => Vec::new(),
                 _ => self.inline_results(src.decl),
@@ -654,10 +672,12 @@ impl<'a> Ctx<'a> {
             self.jobs.jobs[i].results = results;
             keys.push(key);
         }
-        let mut jobs = Vec::new();
-        for (i, src) in srcs.iter().enumerate() {
+        let mut jobs = Vec::with_capacity(self.jobs.jobs.len());
+        spans.jobs.reserve(self.jobs.jobs.len());
+        self.edges.reserve(self.jobs.jobs.len());
+        for (i, (src, key)) in srcs.iter().zip(keys).enumerate() {
             spans.jobs.push(self.jobs.jobs[i].span);
-            match self.lower_job(i, src, keys[i].clone(), targets, runs_on) {
+            match self.lower_job(i, src, key, targets, runs_on) {
                 Some(job) => jobs.push(job),
                 None => jobs.push(self.placeholder_job(i)),
             }
@@ -697,20 +717,41 @@ impl<'a> Ctx<'a> {
 
     /// The scope a job is evaluated in: job names bound to the job, or to the same-service
     /// instance inside a loop.
-    pub fn job_scope(&self, base: &Scope, service: Option<usize>) -> Scope {
+    pub fn job_scope(&mut self, base: &Scope, service: Option<usize>) -> Scope {
+        let names = match &self.jobs.shared_names {
+            Some(names) => names.clone(),
+            None => {
+                let names = self.job_names();
+                self.jobs.shared_names = Some(names.clone());
+                names
+            }
+        };
         let mut scope = base.clone();
-        for (name, idxs) in &self.jobs.decls {
-            let same = service.and_then(|_| self.jobs.by_key.get(&(name.clone(), service)));
-            let sel = match same {
-                Some(_) => JobSel::One(name.clone(), service),
-                None if idxs.len() == 1 => {
-                    JobSel::One(name.clone(), self.jobs.jobs[idxs[0]].service)
+        scope.extend(names);
+        // Inside a loop, a name with an instance for the same service means that instance.
+        if service.is_some() {
+            for (d, name) in self.jobs.decls.keys().enumerate() {
+                if self.jobs.by_key.contains_key(&(d, service)) {
+                    let sel = JobSel::One(name.clone(), service);
+                    scope.push(name.clone(), V::new(VK::Job(sel), Span::default()));
                 }
-                None => JobSel::All(name.clone()),
-            };
-            scope.push(name.clone(), V::new(VK::Job(sel), Span::default()));
+            }
         }
         scope
+    }
+
+    /// Each job name bound to its job as seen from outside any loop: its only instance, or
+    /// all of them.
+    fn job_names(&self) -> super::eval::Bindings {
+        let mut names = Vec::with_capacity(self.jobs.decls.len());
+        for (name, idxs) in &self.jobs.decls {
+            let sel = match idxs.as_slice() {
+                [only] => JobSel::One(name.clone(), self.jobs.jobs[*only].service),
+                _ => JobSel::All(name.clone()),
+            };
+            names.push((name.clone(), V::new(VK::Job(sel), Span::default())));
+        }
+        names.into()
     }
 
     /// Evaluates a job's call: the callee without job names in scope, the arguments with them.
@@ -750,12 +791,12 @@ impl<'a> Ctx<'a> {
             JobSel::One(n, s) => (n, *s),
             JobSel::All(n) => (n, None),
         };
-        let idxs = self.jobs.decls.get(name)?;
+        let (decl, _, idxs) = self.jobs.decls.get_full(&**name)?;
         let found = match sel {
             JobSel::One(..) => self
                 .jobs
                 .by_key
-                .get(&(name.clone(), service))
+                .get(&(decl, service))
                 .copied()
                 .or(idxs.first().copied()),
             JobSel::All(_) if idxs.len() == 1 => Some(idxs[0]),
@@ -777,7 +818,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn unknown_job(&mut self, name: &str, span: Span) {
-        let names: Vec<String> = self.jobs.decls.keys().cloned().collect();
+        let names: Vec<String> = self.jobs.decls.keys().map(|k| k.to_string()).collect();
         let d = Diagnostic::new(
             Code::UnknownName,
             span,
@@ -840,7 +881,7 @@ impl<'a> Ctx<'a> {
         };
         let f = self.fields(
             src.decl.body.as_ref(),
-            what.clone(),
+            what,
             info.span,
             JOB_FIELDS,
             keywords,
@@ -911,7 +952,7 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.str_(&v))
             .unwrap_or_else(|| match info.service {
                 Some(s) => format!("{} ({})", info.base, self.services[s].name),
-                None => info.base.clone(),
+                None => info.base.to_string(),
             });
         let permissions = self
             .get(&f, "permissions", &scope)
@@ -928,7 +969,7 @@ impl<'a> Ctx<'a> {
         need_ids.dedup();
         self.edges.push(needs);
         Some(ir::Job {
-            id: info.id.clone(),
+            id: info.id,
             name,
             task,
             args: bound.args,
@@ -993,7 +1034,7 @@ impl<'a> Ctx<'a> {
     fn need(&mut self, v: &V) {
         match &v.kind {
             VK::Job(JobSel::All(name)) => {
-                let idxs = self.jobs.decls.get(name).cloned().unwrap_or_default();
+                let idxs = self.jobs.decls.get(&**name).cloned().unwrap_or_default();
                 for j in idxs {
                     self.current_refs.push((j, v.span));
                 }
@@ -1066,6 +1107,9 @@ impl<'a> Ctx<'a> {
                 Target::Tekton => def.tekton.is_none(),
             })
             .collect();
+        if missing.is_empty() {
+            return;
+        }
         let name = def.name.clone();
         for t in missing {
             let d = Diagnostic::new(
@@ -1093,9 +1137,10 @@ impl<'a> Ctx<'a> {
             name: info.id.clone(),
             name_span,
             scope: scope.clone(),
-            module: Some(self.pipeline_key()),
+            module: Some(self.pipeline_key().into()),
         };
         self.task_items.insert(key.clone(), item);
+        self.sigs.remove(&key);
         self.tasks.insert(key.clone(), None);
         self.task_index_inline(&key)
     }
@@ -1159,12 +1204,14 @@ impl<'a> Ctx<'a> {
 /// jobs where each needs the next and the last needs the first.
 pub(super) fn find_cycle(n: usize, edges: &[Vec<(usize, Span)>]) -> Option<Vec<usize>> {
     let mut state = vec![0u8; n];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for start in 0..n {
         if state[start] != 0 {
             continue;
         }
         // Iterative depth-first search with an explicit stack of (node, next edge index).
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        stack.clear();
+        stack.push((start, 0));
         state[start] = 1;
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
             let deps = edges.get(node).map_or(&[][..], |v| v.as_slice());

@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 #[derive(Debug, Clone)]
 pub enum Callee {
     /// A task, by its key.
-    Task(String),
+    Task(std::rc::Rc<str>),
     /// Another pipeline (a reusable workflow), by its index.
     Pipeline(usize),
 }

@@ -23,6 +23,7 @@ const TOOLCHAINS: &[&str] = &["maven", "gradle", "npm", "python", "go", "docker"
 
 impl<'a> Ctx<'a> {
     pub(super) fn check_services(&mut self) {
+        self.services.reserve(self.service_items.len());
         for item in self.service_items.clone() {
             let s = self.service(&item);
             self.services.push(s);
@@ -33,14 +34,14 @@ impl<'a> Ctx<'a> {
         let what = format!("service `{}`", item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
-            what.clone(),
+            what,
             item.name_span,
             SERVICE_FIELDS,
             &["in"],
         );
         let sc = &item.scope;
         self.k8s_name(&item.name, item.name_span, "a service");
-        let text = |cx: &mut Self, k: &str| cx.get(&f, k, sc).and_then(|v| cx.str_(&v));
+        let text = |cx: &mut Self, k: &str| cx.get(&f, k, sc).and_then(|v| cx.into_str(v));
         let path = text(self, "path").unwrap_or_else(|| ".".into());
         let toolchain = match self.get(&f, "build", sc) {
             Some(v) => self.toolchain(&v),
@@ -109,7 +110,11 @@ impl<'a> Ctx<'a> {
         }
         ir::Service {
             name: item.name.clone(),
-            path: path.trim_end_matches('/').to_string(),
+            path: if path.ends_with('/') {
+                path.trim_end_matches('/').to_string()
+            } else {
+                path
+            },
             watch,
             toolchain,
             dockerfile,

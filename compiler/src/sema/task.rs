@@ -9,13 +9,14 @@
 use super::collect::is_full_sha;
 use super::eval::Scope;
 use super::fields::Fields;
+use super::fxhash::FxHashMap as HashMap;
 use super::value::{Record, V, VK};
 use super::Ctx;
 use crate::ast::{Decl, Name, TypeArg, TypeExpr};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, ParamType, Ref, Taint, Template};
 use indexmap::IndexMap;
-use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Fields a service-typed parameter expands into.
 pub const SERVICE_PARAM_FIELDS: &[&str] = &[
@@ -55,6 +56,21 @@ pub struct TaskSig {
     pub results: Vec<String>,
 }
 
+impl TaskSig {
+    /// How many arguments a full call binds once `service` and `environment` parameters are
+    /// expanded.
+    pub fn expanded_len(&self) -> usize {
+        self.params
+            .iter()
+            .map(|p| match p.ty {
+                PType::Service => SERVICE_PARAM_FIELDS.len(),
+                PType::Environment => ENV_PARAM_FIELDS.len(),
+                _ => 1,
+            })
+            .sum()
+    }
+}
+
 const TASK_FIELDS: &[&str] = &["description", "permissions", "workspaces", "checkout"];
 const TASK_DECLS: &[&str] = &["param", "result", "cache", "github", "tekton", "step"];
 const JOB_AND_TASK_FIELDS: &[&str] = &[
@@ -78,30 +94,54 @@ const STEP_FIELDS: &[&str] = &[
 impl<'a> Ctx<'a> {
     /// The lowered task for `key`, lowering it on first use.
     pub fn task_index(&mut self, key: &str) -> Option<usize> {
-        self.used_tasks.insert(key.to_string());
+        if !self.used_tasks.contains(key) {
+            self.used_tasks.insert(key.to_string());
+        }
         match self.tasks.get(key) {
             Some(Some(i)) => return Some(*i),
             Some(None) => {}
             None => return None,
         }
-        let item = self.task_items.get(key)?.clone();
+        let item = self.task_items.get(key)?;
+        let (name, decl, name_span, scope) = (
+            item.name.clone(),
+            item.decl,
+            item.name_span,
+            item.scope.clone(),
+        );
         let saved = std::mem::replace(&mut self.current_module, item.module.clone());
-        let def = self.lower_task(key, &item.name, item.decl, item.name_span, &item.scope);
+        let def = self.lower_task(key, &name, decl, name_span, &scope);
         self.current_module = saved;
         self.task_defs.push(def);
-        self.task_spans.push(item.name_span);
+        self.task_spans.push(name_span);
         let idx = self.task_defs.len() - 1;
         self.tasks.insert(key.to_string(), Some(idx));
         Some(idx)
     }
 
-    /// The call signature of a task (params with their declared types, result names).
-    pub fn task_sig(&mut self, key: &str) -> Option<TaskSig> {
-        let item = self.task_items.get(key)?.clone();
+    /// The call signature of a task (params with their declared types, result names). It is
+    /// read once per task; later calls give the same signature and repeat what reading it
+    /// reported.
+    pub fn task_sig(&mut self, key: &str) -> Option<Rc<TaskSig>> {
+        if let Some((sig, diags)) = self.sigs.get(key) {
+            let sig = sig.clone();
+            self.diags.extend(diags.iter().cloned());
+            return Some(sig);
+        }
+        let before = self.diags.len();
+        let sig = Rc::new(self.read_task_sig(key)?);
+        let diags = self.diags[before..].to_vec();
+        self.sigs.insert(key.to_string(), (sig.clone(), diags));
+        Some(sig)
+    }
+
+    fn read_task_sig(&mut self, key: &str) -> Option<TaskSig> {
+        let item = self.task_items.get(key)?;
+        let (decl, name_span) = (item.decl, item.name_span);
         let f = self.fields(
-            item.decl.body.as_ref(),
+            decl.body.as_ref(),
             String::new(),
-            item.name_span,
+            name_span,
             TASK_FIELDS,
             TASK_DECLS,
         );
@@ -218,7 +258,7 @@ impl<'a> Ctx<'a> {
         self.k8s_name(&tekton_name, span, "a task");
         let mut scope = outer.clone();
         let mut params = Vec::new();
-        let mut taints = HashMap::new();
+        let mut taints = HashMap::default();
         let mut results = Vec::new();
         let mut caches = Vec::new();
         for d in f.decls.clone() {
@@ -360,7 +400,7 @@ impl<'a> Ctx<'a> {
                 } else {
                     ENV_PARAM_FIELDS
                 };
-                let mut rec = Record::new();
+                let mut rec = Record::default();
                 for field in fields {
                     let pname = format!("{}-{field}", id.name);
                     rec.insert(
@@ -572,13 +612,16 @@ impl<'a> Ctx<'a> {
                 out.push(step);
             }
         }
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for s in &mut out {
-            let n = seen.entry(s.id.clone()).or_insert(0);
-            *n += 1;
-            if *n > 1 {
-                s.id = format!("{}-{}", s.id, n);
-            }
+        // The n-th step with an id already used becomes `id-n`; ids are compared as written.
+        let renames: Vec<(usize, String)> = (0..out.len())
+            .filter_map(|i| {
+                let id = &out[i].id;
+                let n = 1 + out[..i].iter().filter(|s| s.id == *id).count();
+                (n > 1).then(|| (i, format!("{id}-{n}")))
+            })
+            .collect();
+        for (i, id) in renames {
+            out[i].id = id;
         }
         out
     }
@@ -617,8 +660,8 @@ impl<'a> Ctx<'a> {
             }
         }
         let steps = match target {
-            ir::Target::Github => def.github.clone(),
-            ir::Target::Tekton => def.tekton.clone(),
+            ir::Target::Github => def.github.as_ref(),
+            ir::Target::Tekton => def.tekton.as_ref(),
         };
         let Some(steps) = steps else {
             let d = Diagnostic::new(
@@ -634,13 +677,16 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return Vec::new();
         };
-        let defaults: IndexMap<String, Template> = def
-            .params
-            .iter()
-            .filter_map(|p| p.default.clone().map(|d| (p.name.clone(), d)))
-            .collect();
+        // A parameter not passed takes its default (the last one declared under that name).
+        let default = |p: &str| {
+            def.params
+                .iter()
+                .rev()
+                .find(|d| d.name == p && d.default.is_some())
+                .and_then(|d| d.default.as_ref())
+        };
         let mut sub = |r: &Ref| match r {
-            Ref::Param(p) => args.get(p).or(defaults.get(p)).cloned(),
+            Ref::Param(p) => args.get(p).or_else(|| default(p)),
             _ => None,
         };
         steps.iter().map(|s| substitute_step(s, &mut sub)).collect()
@@ -671,13 +717,7 @@ impl<'a> Ctx<'a> {
         let mut env = IndexMap::new();
         if let Some(v) = self.get(&f, "env", scope) {
             self.check_credential_literals(&v);
-            if let Some(rec) = self.record_(&v) {
-                for (k, (_, val)) in rec.iter() {
-                    if let Some(t) = self.to_template(val) {
-                        env.insert(k.clone(), t);
-                    }
-                }
-            }
+            env.extend(self.template_fields(v));
         }
         let condition = self.get(&f, "if", scope).and_then(|v| self.to_cond(&v));
         let writes = self
@@ -744,10 +784,11 @@ impl<'a> Ctx<'a> {
         target: ir::Target,
     ) -> Option<ir::StepKind> {
         let v = self.get(f, "run", scope)?;
-        let script = self.to_template(&v)?;
+        let v_span = v.span;
+        let script = self.into_template(v)?;
         let span = f
             .expr("run")
-            .map_or(v.span, |e| self.tainted_part(e, scope));
+            .map_or(v_span, |e| self.tainted_part(e, scope));
         self.check_script_taint(&script, span);
         let image = match self.get(f, "image", scope) {
             Some(iv) => Some(self.image_ref(&iv)?),
@@ -757,7 +798,7 @@ impl<'a> Ctx<'a> {
         let text = |cx: &mut Self, k: &str| cx.get(f, k, scope).and_then(|v| cx.str_(&v));
         let workdir = self
             .get(f, "workdir", scope)
-            .and_then(|v| self.to_template(&v));
+            .and_then(|v| self.into_template(v));
         Some(ir::StepKind::Run {
             script,
             image,
@@ -786,8 +827,9 @@ impl<'a> Ctx<'a> {
         }
         let mut command = Vec::new();
         for part in self.list_(&v) {
-            let t = self.to_template(&part)?;
-            self.check_script_taint(&t, part.span);
+            let span = part.span;
+            let t = self.into_template(part)?;
+            self.check_script_taint(&t, span);
             command.push(t);
         }
         let image = match self.get(f, "image", scope) {
@@ -867,17 +909,12 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return None;
         }
-        let text = self.str_(&v)?;
-        let action = self.action_ref(&text, v.span)?;
+        let span = v.span;
+        let text = self.into_str(v)?;
+        let action = self.action_ref(&text, span)?;
         let mut with = IndexMap::new();
         if let Some(wv) = self.get(f, "with", scope) {
-            if let Some(rec) = self.record_(&wv) {
-                for (k, (_, val)) in rec.iter() {
-                    if let Some(t) = self.to_template(val) {
-                        with.insert(k.clone(), t);
-                    }
-                }
-            }
+            with.extend(self.template_fields(wv));
         }
         Some(ir::StepKind::Uses { action, with })
     }
@@ -888,7 +925,7 @@ impl<'a> Ctx<'a> {
             if is_full_sha(rev) {
                 let version = self
                     .pins
-                    .get(&name.to_ascii_lowercase())
+                    .get(&*lowercase(name))
                     .filter(|p| p.sha == rev)
                     .map_or_else(|| "pinned".to_string(), |p| p.version.clone());
                 return Some(ir::ActionRef {
@@ -903,7 +940,7 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
             return None;
         }
-        match self.pins.get(&text.to_ascii_lowercase()) {
+        match self.pins.get(&*lowercase(text)) {
             Some(p) => Some(ir::ActionRef {
                 name: text.to_string(),
                 sha: p.sha.clone(),
@@ -979,7 +1016,10 @@ impl<'a> Ctx<'a> {
 }
 
 /// A step with every parameter replaced by the caller's argument.
-pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> ir::Step {
+pub fn substitute_step<'t>(
+    s: &ir::Step,
+    f: &mut dyn FnMut(&Ref) -> Option<&'t Template>,
+) -> ir::Step {
     let kind = match &s.kind {
         ir::StepKind::Run {
             script,
@@ -987,20 +1027,20 @@ pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>
             shell,
             workdir,
         } => ir::StepKind::Run {
-            script: script.substitute(f),
+            script: script.substitute_with(f),
             image: image.clone(),
             shell: shell.clone(),
-            workdir: workdir.as_ref().map(|w| w.substitute(f)),
+            workdir: workdir.as_ref().map(|w| w.substitute_with(f)),
         },
         ir::StepKind::Exec { image, command } => ir::StepKind::Exec {
             image: image.clone(),
-            command: command.iter().map(|c| c.substitute(f)).collect(),
+            command: command.iter().map(|c| c.substitute_with(f)).collect(),
         },
         ir::StepKind::Uses { action, with } => ir::StepKind::Uses {
             action: action.clone(),
             with: with
                 .iter()
-                .map(|(k, v)| (k.clone(), v.substitute(f)))
+                .map(|(k, v)| (k.clone(), v.substitute_with(f)))
                 .collect(),
         },
     };
@@ -1011,12 +1051,12 @@ pub fn substitute_step(s: &ir::Step, f: &mut dyn FnMut(&Ref) -> Option<Template>
         env: s
             .env
             .iter()
-            .map(|(k, v)| (k.clone(), v.substitute(f)))
+            .map(|(k, v)| (k.clone(), v.substitute_with(f)))
             .collect(),
         condition: s
             .condition
             .as_ref()
-            .map(|c| c.map_templates(&mut |t| t.substitute(f))),
+            .map(|c| c.map_templates(&mut |t| t.substitute_with(f))),
         writes: s.writes.clone(),
     }
 }
@@ -1029,5 +1069,14 @@ fn shell_testable(c: &ir::Cond) -> bool {
         Cond::Not(inner) => shell_testable(inner),
         Cond::And(cs) | Cond::Or(cs) => cs.iter().all(shell_testable),
         _ => false,
+    }
+}
+
+/// `s` in lowercase, copied only when it has an uppercase letter.
+fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }

@@ -6,7 +6,6 @@
 
 use crate::diagnostics::Span;
 use crate::ir::{Cond, Template};
-use indexmap::IndexMap;
 use std::rc::Rc;
 
 /// A value with the span of the expression it came from.
@@ -17,15 +16,15 @@ pub struct V {
 }
 
 /// A record literal: fields in written order, each with its key span.
-pub type Record = IndexMap<String, (Span, V)>;
+pub type Record = super::fxhash::FxIndexMap<String, (Span, V)>;
 
 /// Which instances of a job a reference denotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobSel {
     /// Every instance of the job declaration (all services of a fan-out).
-    All(String),
+    All(Rc<str>),
     /// The instance of a fanned-out job for one service, or the only instance.
-    One(String, Option<usize>),
+    One(Rc<str>, Option<usize>),
 }
 
 /// The run-time namespaces a program may read.
@@ -76,9 +75,9 @@ pub enum VK {
     /// A pinned container image (`images.maven`): full reference with tag and digest.
     PinnedImage(String),
     /// A task, by its qualified key.
-    Task(String),
+    Task(Rc<str>),
     /// A stdlib module.
-    Module(String),
+    Module(Rc<str>),
     Namespace(Namespace),
     /// `event.…`: text from the triggering event.
     Event(String),
@@ -93,7 +92,7 @@ pub enum VK {
 
 #[derive(Debug, Clone)]
 pub struct CallV {
-    pub task: String,
+    pub task: Rc<str>,
     pub task_span: Span,
     pub args: Vec<(Option<(String, Span)>, V)>,
 }
