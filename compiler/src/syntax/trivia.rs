@@ -1,6 +1,6 @@
-//! A small lexical scanner that runs before and beside pest: it measures nesting depth (so deep
-//! input is rejected before the recursive-descent parser could overflow the stack) and collects
-//! comments for the formatter. It understands strings, `${…}` interpolation and comments exactly
+//! A small lexical scanner that runs before and beside the parser: it measures nesting depth (so
+//! deep input is rejected before the recursive-descent parser could overflow the stack) and
+//! collects comments for the formatter. It understands strings, `${…}` interpolation and comments exactly
 //! as the grammar does.
 
 use crate::ast::Comment;
@@ -115,30 +115,4 @@ pub fn collect_comments(file: FileId, text: &str) -> Vec<Comment> {
         })
     });
     out
-}
-
-/// The offset of the innermost bracket left open at the end of `text`, if any.
-pub fn unclosed_bracket(text: &str) -> Option<usize> {
-    let b = text.as_bytes();
-    let mut open: Vec<usize> = Vec::new();
-    let mut in_str = false;
-    let mut i = 0;
-    while i < b.len() {
-        match (in_str, b[i]) {
-            (true, b'\\') => i += 1,
-            (true, b'"') | (true, b'\n') => in_str = false,
-            (false, b'"') => in_str = true,
-            (false, b'/') if b.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
-                continue;
-            }
-            (false, b'{' | b'(' | b'[') => open.push(i),
-            (false, b'}' | b')' | b']') => {
-                open.pop();
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    open.pop()
 }

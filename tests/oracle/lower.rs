@@ -1,19 +1,17 @@
-//! Turns pest pairs into the AST. Every node gets the span of the text it came from.
+//! The grammar's pairs turned into the AST, as the compiler did when it parsed with pest. Every
+//! node gets the span of the pair it came from.
 
 use super::Rule;
-use crate::ast::*;
-use crate::diagnostics::{Code, Diagnostic, FileId, Span};
+use gitopsc::ast::*;
+use gitopsc::diagnostics::{Code, Diagnostic, FileId, Span};
+use gitopsc::syntax::literal::{dedent, duration_millis, unescape, MAX_EXPR_DEPTH};
 use pest::iterators::{Pair, Pairs};
 
-pub(super) struct Lowerer {
+pub struct Lowerer {
     pub file: FileId,
     /// Depth of the expression tree being built (nesting plus operator chains).
     pub depth: usize,
 }
-
-/// Deepest expression tree accepted; every later stage recurses over expressions, so bounding
-/// the tree here bounds their stack use too.
-pub const MAX_EXPR_DEPTH: usize = 512;
 
 type R<T> = Result<T, Diagnostic>;
 
@@ -469,100 +467,4 @@ impl Lowerer {
             span,
         })
     }
-}
-
-/// Removes the first line break, the last line if blank, and the common indentation of a
-/// `"""` string.
-fn dedent(raw: &str) -> String {
-    let mut s = raw
-        .strip_prefix('\n')
-        .or_else(|| raw.strip_prefix("\r\n"))
-        .unwrap_or(raw);
-    if let Some(idx) = s.rfind('\n') {
-        if s[idx + 1..].trim().is_empty() {
-            s = &s[..idx + 1];
-        }
-    }
-    let indent = s
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
-        .min()
-        .unwrap_or(0);
-    let mut out = String::with_capacity(s.len());
-    for line in s.split_inclusive('\n') {
-        if line.trim().is_empty() {
-            out.push_str(if line.ends_with('\n') { "\n" } else { "" });
-        } else {
-            out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
-        }
-    }
-    out
-}
-
-fn unescape(s: &str, span: Span) -> R<String> {
-    if !s.contains('\\') {
-        return Ok(s.to_string());
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('\\') => out.push('\\'),
-            Some('"') => out.push('"'),
-            Some('$') => out.push('$'),
-            Some('\n') => {}
-            other => {
-                let shown = other.map_or(String::new(), |c| c.to_string());
-                return Err(Diagnostic::new(
-                    Code::Syntax,
-                    span,
-                    format!("unknown escape `\\{shown}` in this string"),
-                )
-                .label("in this string")
-                .help("the escapes are \\n \\t \\r \\\\ \\\" and \\$"));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Milliseconds of a duration literal such as `1h30m`.
-fn duration_millis(text: &str, span: Span) -> R<u64> {
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    let mut chars = text.chars().peekable();
-    let too_long = || {
-        Diagnostic::new(Code::InvalidDuration, span, "this duration is too long").label("overflows")
-    };
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit: u64 = match c {
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                1
-            }
-            's' => 1_000,
-            'm' => 60_000,
-            'h' => 3_600_000,
-            _ => 86_400_000,
-        };
-        let n: u64 = num.parse().map_err(|_| too_long())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(too_long)?;
-        num.clear();
-    }
-    Ok(total)
 }
