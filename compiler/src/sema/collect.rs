@@ -245,7 +245,7 @@ impl<'a> Ctx<'a> {
         );
         let description = self
             .get(&f, "description", &item.scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_default();
         self.secrets
             .insert(item.name.clone(), (item.name_span, description));
@@ -262,10 +262,10 @@ impl<'a> Ctx<'a> {
         );
         let sha = self
             .require(&f, "sha", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let version = self
             .require(&f, "version", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let (Some(sha), Some(version)) = (sha, version) else {
             return;
         };
@@ -303,13 +303,13 @@ impl<'a> Ctx<'a> {
         );
         let name = self
             .require(&f, "name", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let tag = self
             .require(&f, "tag", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let digest = self
             .get(&f, "digest", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let (Some(name), Some(tag)) = (name, tag) else {
             return;
         };
@@ -365,7 +365,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| app.clone());
         let text = |cx: &mut Self, name: &str, default: &str| {
             cx.get(&f, name, &item.scope)
-                .and_then(|v| cx.str_(&v))
+                .and_then(|v| cx.into_str(v))
                 .unwrap_or_else(|| default.to_string())
         };
         self.project_ir = ir::Project {

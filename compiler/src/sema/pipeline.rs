@@ -181,14 +181,14 @@ impl<'a> Ctx<'a> {
         self.inputs = inputs.iter().map(|i| i.name.clone()).collect();
         let display = self
             .get(&f, "name", &sc)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| item.name.clone());
         let concurrency = self
             .get(&f, "concurrency", &sc)
             .and_then(|v| self.concurrency_group(&v, &targets));
         let runs_on = self
             .get(&f, "runs_on", &sc)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| "ubuntu-24.04".into());
 
         let srcs = self.collect_jobs(&f, &sc);
@@ -462,7 +462,7 @@ impl<'a> Ctx<'a> {
             );
             let description = self
                 .get(&inf, "description", sc)
-                .and_then(|v| self.str_(&v))
+                .and_then(|v| self.into_str(v))
                 .unwrap_or_default();
             let default = d.value.as_ref().and_then(|e| {
                 let v = self.eval(e, sc);
@@ -949,7 +949,7 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.concurrency_group(&v, targets));
         let name = self
             .get(&f, "name", &scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| match info.service {
                 Some(s) => format!("{} ({})", info.base, self.services[s].name),
                 None => info.base.to_string(),
@@ -962,7 +962,7 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.bool_(&v));
         let job_runs_on = self
             .get(&f, "runs_on", &scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| runs_on.to_string());
         let mut need_ids: Vec<usize> = needs.iter().map(|(j, _)| *j).collect();
         need_ids.sort_unstable();

@@ -275,7 +275,7 @@ impl<'a> Ctx<'a> {
                         );
                         let description = self
                             .get(&rf, "description", &scope)
-                            .and_then(|v| self.str_(&v))
+                            .and_then(|v| self.into_str(v))
                             .unwrap_or_default();
                         results.push(ir::ResultDef {
                             name: i.name.clone(),
@@ -294,10 +294,10 @@ impl<'a> Ctx<'a> {
                     );
                     let path = self
                         .require(&cf, "path", &scope)
-                        .and_then(|v| self.str_(&v));
+                        .and_then(|v| self.into_str(v));
                     let key_files = self
                         .get(&cf, "key", &scope)
-                        .and_then(|v| self.str_(&v))
+                        .and_then(|v| self.into_str(v))
                         .unwrap_or_default();
                     if let Some(path) = path {
                         caches.push(ir::Cache { path, key_files });
@@ -308,7 +308,7 @@ impl<'a> Ctx<'a> {
         }
         let description = self
             .get(&f, "description", &scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_default();
         let mut permissions = self
             .get(&f, "permissions", &scope)
@@ -380,7 +380,7 @@ impl<'a> Ctx<'a> {
         );
         let description = self
             .get(&pf, "description", scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_default();
         let default = d.value.as_ref().map(|e| self.eval(e, scope));
         let span = id.span;
@@ -400,9 +400,9 @@ impl<'a> Ctx<'a> {
                 } else {
                     ENV_PARAM_FIELDS
                 };
-                let mut rec = Record::default();
+                let mut rec = Record::with_capacity_and_hasher(fields.len(), Default::default());
                 for field in fields {
-                    let pname = format!("{}-{field}", id.name);
+                    let pname = super::call::expanded_name(&id.name, field);
                     rec.insert(
                         field.to_string(),
                         (
@@ -712,7 +712,7 @@ impl<'a> Ctx<'a> {
         );
         let name = self
             .get(&f, "name", scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| id.replace(['-', '_'], " "));
         let mut env = IndexMap::new();
         if let Some(v) = self.get(&f, "env", scope) {
@@ -795,7 +795,7 @@ impl<'a> Ctx<'a> {
             None if target == ir::Target::Tekton => Some(self.default_image()),
             None => None,
         };
-        let text = |cx: &mut Self, k: &str| cx.get(f, k, scope).and_then(|v| cx.str_(&v));
+        let text = |cx: &mut Self, k: &str| cx.get(f, k, scope).and_then(|v| cx.into_str(v));
         let workdir = self
             .get(f, "workdir", scope)
             .and_then(|v| self.into_template(v));
