@@ -282,8 +282,13 @@ impl<'a> Ctx<'a> {
             return;
         }
         // A later pin (the user's program comes after the stdlib) overrides an earlier one.
+        let key = if item.name.bytes().any(|b| b.is_ascii_uppercase()) {
+            item.name.to_ascii_lowercase()
+        } else {
+            item.name
+        };
         self.pins.insert(
-            item.name.to_ascii_lowercase(),
+            key,
             ActionPin {
                 sha,
                 version,

@@ -786,10 +786,13 @@ impl<'a> Ctx<'a> {
         let v = self.get(f, "run", scope)?;
         let v_span = v.span;
         let script = self.into_template(v)?;
-        let span = f
-            .expr("run")
-            .map_or(v_span, |e| self.tainted_part(e, scope));
-        self.check_script_taint(&script, span);
+        // Only a tainted script is reported, so only then is the tainted part looked for.
+        if self.taint_of(&script) != Taint::Clean {
+            let span = f
+                .expr("run")
+                .map_or(v_span, |e| self.tainted_part(e, scope));
+            self.check_script_taint(&script, span);
+        }
         let image = match self.get(f, "image", scope) {
             Some(iv) => Some(self.image_ref(&iv)?),
             None if target == ir::Target::Tekton => Some(self.default_image()),
