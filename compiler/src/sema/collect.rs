@@ -238,7 +238,7 @@ impl<'a> Ctx<'a> {
         }
         let f = self.fields(
             item.decl.body.as_ref(),
-            format!("secret `{}`", item.name),
+            super::fields::What::named("secret", &item.name),
             item.name_span,
             &["description"],
             &[],
@@ -252,7 +252,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn add_pin(&mut self, item: Item<'a>) {
-        let what = format!("pin `{}`", item.name);
+        let what = super::fields::What::named("pin", &item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
             what,
@@ -298,7 +298,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn add_image(&mut self, item: Item<'a>) {
-        let what = format!("image `{}`", item.name);
+        let what = super::fields::What::named("image", &item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
             what,

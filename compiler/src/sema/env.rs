@@ -37,7 +37,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn environment(&mut self, item: &Item<'a>) -> (ir::Environment, Vec<Span>) {
-        let what = format!("environment `{}`", item.name);
+        let what = super::fields::What::named("environment", &item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
             what,

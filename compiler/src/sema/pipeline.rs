@@ -455,7 +455,7 @@ impl<'a> Ctx<'a> {
             };
             let inf = self.fields(
                 d.body.as_ref(),
-                format!("input `{}`", id.name),
+                super::fields::What::named("input", &id.name),
                 id.span,
                 &["description", "required"],
                 &[],
@@ -872,7 +872,7 @@ impl<'a> Ctx<'a> {
         self.check_job_id(&info, targets);
         let mut scope = self.job_scope(&src.scope, info.service);
         self.current_refs.clear();
-        let what = format!("job `{}`", info.base);
+        let what = super::fields::What::Shared("job", info.base.clone());
         let keywords: &[&str] = match &key {
             // Steps are read to be reported: a job that calls a pipeline runs none.
             Some(Some(Callee::Pipeline(_))) => &["container", "matrix", "step"],

@@ -268,7 +268,7 @@ impl<'a> Ctx<'a> {
                     if let Some(Name::Ident(i)) = &d.name {
                         let rf = self.fields(
                             d.body.as_ref(),
-                            format!("result `{}`", i.name),
+                            super::fields::What::named("result", &i.name),
                             i.span,
                             &["description"],
                             &[],
@@ -373,7 +373,7 @@ impl<'a> Ctx<'a> {
                 .map_or(PType::Plain(ParamType::String), |t| self.param_type(t));
         let pf = self.fields(
             d.body.as_ref(),
-            format!("param `{}`", id.name),
+            super::fields::What::named("param", &id.name),
             id.span,
             &["description"],
             &[],
@@ -545,7 +545,11 @@ impl<'a> Ctx<'a> {
                     };
                     let bf = self.fields(
                         d.body.as_ref(),
-                        format!("the `{}` realisation", d.keyword.name),
+                        if target == ir::Target::Github {
+                            "the `github` realisation"
+                        } else {
+                            "the `tekton` realisation"
+                        },
                         d.keyword.span,
                         &[],
                         &["step"],
@@ -705,7 +709,10 @@ impl<'a> Ctx<'a> {
         };
         let f = self.fields(
             d.body.as_ref(),
-            format!("step `{id}`"),
+            match &d.name {
+                Some(Name::Ident(i)) => super::fields::What::named("step", &i.name),
+                _ => super::fields::What::named("step", &id).to_string().into(),
+            },
             d.keyword.span,
             STEP_FIELDS,
             &[],
@@ -838,7 +845,7 @@ impl<'a> Ctx<'a> {
         let image = match self.get(f, "image", scope) {
             Some(iv) => self.image_ref(&iv)?,
             None => {
-                self.missing(f.span, &f.what.clone(), "image");
+                self.missing(f.span, &f.what.to_string(), "image");
                 return None;
             }
         };
