@@ -238,21 +238,21 @@ impl<'a> Ctx<'a> {
         }
         let f = self.fields(
             item.decl.body.as_ref(),
-            format!("secret `{}`", item.name),
+            super::fields::What::named("secret", &item.name),
             item.name_span,
             &["description"],
             &[],
         );
         let description = self
             .get(&f, "description", &item.scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_default();
         self.secrets
             .insert(item.name.clone(), (item.name_span, description));
     }
 
     fn add_pin(&mut self, item: Item<'a>) {
-        let what = format!("pin `{}`", item.name);
+        let what = super::fields::What::named("pin", &item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
             what,
@@ -262,10 +262,10 @@ impl<'a> Ctx<'a> {
         );
         let sha = self
             .require(&f, "sha", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let version = self
             .require(&f, "version", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let (Some(sha), Some(version)) = (sha, version) else {
             return;
         };
@@ -282,8 +282,13 @@ impl<'a> Ctx<'a> {
             return;
         }
         // A later pin (the user's program comes after the stdlib) overrides an earlier one.
+        let key = if item.name.bytes().any(|b| b.is_ascii_uppercase()) {
+            item.name.to_ascii_lowercase()
+        } else {
+            item.name
+        };
         self.pins.insert(
-            item.name.to_ascii_lowercase(),
+            key,
             ActionPin {
                 sha,
                 version,
@@ -293,7 +298,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn add_image(&mut self, item: Item<'a>) {
-        let what = format!("image `{}`", item.name);
+        let what = super::fields::What::named("image", &item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
             what,
@@ -303,13 +308,13 @@ impl<'a> Ctx<'a> {
         );
         let name = self
             .require(&f, "name", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let tag = self
             .require(&f, "tag", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let digest = self
             .get(&f, "digest", &item.scope)
-            .and_then(|v| self.str_(&v));
+            .and_then(|v| self.into_str(v));
         let (Some(name), Some(tag)) = (name, tag) else {
             return;
         };
@@ -365,7 +370,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| app.clone());
         let text = |cx: &mut Self, name: &str, default: &str| {
             cx.get(&f, name, &item.scope)
-                .and_then(|v| cx.str_(&v))
+                .and_then(|v| cx.into_str(v))
                 .unwrap_or_else(|| default.to_string())
         };
         self.project_ir = ir::Project {

@@ -37,7 +37,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn environment(&mut self, item: &Item<'a>) -> (ir::Environment, Vec<Span>) {
-        let what = format!("environment `{}`", item.name);
+        let what = super::fields::What::named("environment", &item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
             what,
@@ -51,7 +51,7 @@ impl<'a> Ctx<'a> {
             let s = self.str_(&v)?;
             self.k8s_name(&s, v.span, "a namespace").then_some(s)
         });
-        let text = |cx: &mut Self, k: &str| cx.get(&f, k, sc).and_then(|v| cx.str_(&v));
+        let text = |cx: &mut Self, k: &str| cx.get(&f, k, sc).and_then(|v| cx.into_str(v));
         let mut promote_from = Vec::new();
         let mut from_spans = Vec::new();
         if let Some(v) = self.get(&f, "promote_from", sc) {

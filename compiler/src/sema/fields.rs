@@ -8,11 +8,53 @@ use super::value::V;
 use super::Ctx;
 use crate::ast::{Body, Decl, Expr, Key, Stmt, StmtKind};
 use crate::diagnostics::{Code, Diagnostic, Span};
+use std::borrow::Cow;
+use std::rc::Rc;
+
+/// What a body belongs to, for messages ("environment `prod`"): spelled out only when a
+/// message needs it.
+#[derive(Debug, Clone)]
+pub enum What<'b> {
+    Text(Cow<'b, str>),
+    /// `KIND `NAME``.
+    Named(&'static str, Cow<'b, str>),
+    /// `KIND `NAME`` with a shared name.
+    Shared(&'static str, Rc<str>),
+}
+
+impl<'b> What<'b> {
+    /// `KIND `NAME``, borrowing the name.
+    pub fn named(kind: &'static str, name: &'b str) -> What<'b> {
+        What::Named(kind, Cow::Borrowed(name))
+    }
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Text(t) => f.write_str(t),
+            What::Named(kind, name) => write!(f, "{kind} `{name}`"),
+            What::Shared(kind, name) => write!(f, "{kind} `{name}`"),
+        }
+    }
+}
+
+impl From<String> for What<'_> {
+    fn from(s: String) -> Self {
+        What::Text(Cow::Owned(s))
+    }
+}
+
+impl<'b> From<&'b str> for What<'b> {
+    fn from(s: &'b str) -> Self {
+        What::Text(Cow::Borrowed(s))
+    }
+}
 
 /// The contents of one body, split by statement kind.
 pub struct Fields<'b> {
     /// What the body belongs to, for messages ("environment `prod`").
-    pub what: String,
+    pub what: What<'b>,
     /// Where to point when a required field is missing.
     pub span: Span,
     /// Fields in written order; a body has few, so a list beats a map.
@@ -49,7 +91,7 @@ impl<'a> Ctx<'a> {
     pub fn fields<'b>(
         &mut self,
         body: Option<&'b Body>,
-        what: impl Into<String>,
+        what: impl Into<What<'b>>,
         span: Span,
         allowed: &'static [&'static str],
         keywords: &[&str],
@@ -77,11 +119,16 @@ impl<'a> Ctx<'a> {
                     f.decls.push(d);
                     f.decl_spans.push(stmt.span);
                 }
-                StmtKind::Decl(d) => {
-                    self.unknown_keyword(&d.keyword.name, d.keyword.span, &f.what, keywords)
-                }
+                StmtKind::Decl(d) => self.unknown_keyword(
+                    &d.keyword.name,
+                    d.keyword.span,
+                    &f.what.to_string(),
+                    keywords,
+                ),
                 StmtKind::For { .. } if keywords.contains(&"for") => f.loops.push(stmt),
-                StmtKind::For { .. } => self.unknown_keyword("for", stmt.span, &f.what, keywords),
+                StmtKind::For { .. } => {
+                    self.unknown_keyword("for", stmt.span, &f.what.to_string(), keywords)
+                }
                 StmtKind::Use { .. } => self.diags.push(
                     Diagnostic::new(
                         Code::UnknownKeyword,
@@ -159,5 +206,24 @@ impl<'a> Ctx<'a> {
             self.diags.push(d);
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::What;
+
+    #[test]
+    fn what_spells_kind_and_name() {
+        assert_eq!(What::named("step", "build").to_string(), "step `build`");
+        assert_eq!(
+            What::Shared("job", "deploy".into()).to_string(),
+            "job `deploy`"
+        );
+        assert_eq!(What::from("a cache").to_string(), "a cache");
+        assert_eq!(
+            What::from(String::from("`in prod`")).to_string(),
+            "`in prod`"
+        );
     }
 }

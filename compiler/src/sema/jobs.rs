@@ -13,7 +13,7 @@ use super::Ctx;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, Ref, Template};
 use indexmap::IndexMap;
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 const MATRIX_OPTIONS: &[&str] = &["include", "exclude", "fail_fast", "max_parallel"];
@@ -183,10 +183,10 @@ impl<'a> Ctx<'a> {
     pub(super) fn service_axis_value(&self, axis: &ServiceAxis) -> V {
         let mut rec = Record::default();
         for field in super::eval::SERVICE_FIELDS {
-            let pairs: Vec<(String, String)> = axis
+            let pairs: Vec<(&str, Cow<str>)> = axis
                 .services
                 .iter()
-                .map(|&s| (self.services[s].name.clone(), self.service_field(s, field)))
+                .map(|&s| (self.services[s].name.as_str(), self.service_text(s, field)))
                 .collect();
             let kind = match derive(&pairs, &axis.name) {
                 Derived::Const(v) if *field == "port" => VK::Int(v.parse().unwrap_or(0)),
@@ -204,17 +204,22 @@ impl<'a> Ctx<'a> {
     }
 
     fn service_field(&self, s: usize, field: &str) -> String {
+        self.service_text(s, field).into_owned()
+    }
+
+    /// A service attribute as text, copied only when it is computed (the port).
+    fn service_text(&self, s: usize, field: &str) -> Cow<'_, str> {
         let svc = &self.services[s];
-        match field {
-            "name" => svc.name.clone(),
-            "path" => svc.path.clone(),
-            "image" => svc.image.clone(),
-            "port" => svc.port.map_or(String::new(), |p| p.to_string()),
-            "version" => svc.toolchain.version.clone(),
-            "toolchain" => svc.toolchain.kind.as_str().to_string(),
-            "dockerfile" => svc.dockerfile.clone(),
-            _ => svc.repository.clone(),
-        }
+        Cow::Borrowed(match field {
+            "name" => &svc.name,
+            "path" => &svc.path,
+            "image" => &svc.image,
+            "port" => return Cow::Owned(svc.port.map_or(String::new(), |p| p.to_string())),
+            "version" => &svc.toolchain.version,
+            "toolchain" => svc.toolchain.kind.as_str(),
+            "dockerfile" => &svc.dockerfile,
+            _ => &svc.repository,
+        })
     }
 
     /// Reports a value that reads a service attribute no run-time value stands for.
@@ -240,9 +245,9 @@ impl<'a> Ctx<'a> {
         if axes.is_empty() {
             return;
         }
-        let read = self.params_read(task, targets);
+        let read = self.params_read(task, targets, args.keys());
         let call_args = &call.args;
-        for (param, t) in args.iter_mut() {
+        for ((param, t), read) in args.iter_mut().zip(read) {
             let Some((axis, field)) = t.refs().find_map(varying_ref) else {
                 continue;
             };
@@ -250,7 +255,7 @@ impl<'a> Ctx<'a> {
             if !param.ends_with(&format!("-{field}")) {
                 continue;
             }
-            if !read.contains(param.as_str()) {
+            if !read {
                 *t = Template::default();
                 continue;
             }
@@ -284,13 +289,22 @@ impl<'a> Ctx<'a> {
     }
 
     /// Parameters a task's realisations for `targets` read.
-    fn params_read(&self, task: usize, targets: &[ir::Target]) -> HashSet<String> {
+    /// Which of `params` the task's realisations for `targets` read.
+    fn params_read<'p>(
+        &self,
+        task: usize,
+        targets: &[ir::Target],
+        params: impl Iterator<Item = &'p String>,
+    ) -> Vec<bool> {
         let def = &self.task_defs[task];
-        let mut read = HashSet::new();
+        let params: Vec<&str> = params.map(String::as_str).collect();
+        let mut read = vec![false; params.len()];
         let mut visit = |t: &Template| {
             for r in t.refs() {
                 if let Ref::Param(p) = r {
-                    read.insert(p.clone());
+                    for (i, name) in params.iter().enumerate() {
+                        read[i] |= name == p;
+                    }
                 }
             }
         };
@@ -394,7 +408,9 @@ impl<'a> Ctx<'a> {
             let env = self
                 .get(&cf, "env", scope)
                 .map_or(IndexMap::new(), |v| self.container_env(&v));
-            let health_cmd = self.get(&cf, "health", scope).and_then(|v| self.str_(&v));
+            let health_cmd = self
+                .get(&cf, "health", scope)
+                .and_then(|v| self.into_str(v));
             out.push(ir::Container {
                 name: id.name.clone(),
                 image,
@@ -635,18 +651,18 @@ enum Derived {
 /// An attribute from each service's (name, value): constant, or one text around the name. The
 /// text is tried with every occurrence of the first service's name replaced, then with each
 /// single occurrence (a name may also appear in the fixed part).
-fn derive(pairs: &[(String, String)], axis: &str) -> Derived {
+fn derive(pairs: &[(&str, Cow<str>)], axis: &str) -> Derived {
     let Some((n0, v0)) = pairs.first() else {
         return Derived::Const(String::new());
     };
     if pairs.iter().all(|(_, v)| v == v0) {
-        return Derived::Const(v0.clone());
+        return Derived::Const(v0.to_string());
     }
     if n0.is_empty() {
         return Derived::Varies;
     }
-    let mut candidates: Vec<Vec<&str>> = vec![v0.split(n0.as_str()).collect()];
-    for (i, _) in v0.match_indices(n0.as_str()) {
+    let mut candidates: Vec<Vec<&str>> = vec![v0.split(n0).collect()];
+    for (i, _) in v0.match_indices(n0) {
         candidates.push(vec![&v0[..i], &v0[i + n0.len()..]]);
     }
     for pieces in candidates.into_iter().filter(|p| p.len() > 1) {

@@ -181,14 +181,14 @@ impl<'a> Ctx<'a> {
         self.inputs = inputs.iter().map(|i| i.name.clone()).collect();
         let display = self
             .get(&f, "name", &sc)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| item.name.clone());
         let concurrency = self
             .get(&f, "concurrency", &sc)
             .and_then(|v| self.concurrency_group(&v, &targets));
         let runs_on = self
             .get(&f, "runs_on", &sc)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| "ubuntu-24.04".into());
 
         let srcs = self.collect_jobs(&f, &sc);
@@ -455,14 +455,14 @@ impl<'a> Ctx<'a> {
             };
             let inf = self.fields(
                 d.body.as_ref(),
-                format!("input `{}`", id.name),
+                super::fields::What::named("input", &id.name),
                 id.span,
                 &["description", "required"],
                 &[],
             );
             let description = self
                 .get(&inf, "description", sc)
-                .and_then(|v| self.str_(&v))
+                .and_then(|v| self.into_str(v))
                 .unwrap_or_default();
             let default = d.value.as_ref().and_then(|e| {
                 let v = self.eval(e, sc);
@@ -872,7 +872,7 @@ impl<'a> Ctx<'a> {
         self.check_job_id(&info, targets);
         let mut scope = self.job_scope(&src.scope, info.service);
         self.current_refs.clear();
-        let what = format!("job `{}`", info.base);
+        let what = super::fields::What::Shared("job", info.base.clone());
         let keywords: &[&str] = match &key {
             // Steps are read to be reported: a job that calls a pipeline runs none.
             Some(Some(Callee::Pipeline(_))) => &["container", "matrix", "step"],
@@ -949,7 +949,7 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.concurrency_group(&v, targets));
         let name = self
             .get(&f, "name", &scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| match info.service {
                 Some(s) => format!("{} ({})", info.base, self.services[s].name),
                 None => info.base.to_string(),
@@ -962,7 +962,7 @@ impl<'a> Ctx<'a> {
             .and_then(|v| self.bool_(&v));
         let job_runs_on = self
             .get(&f, "runs_on", &scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| runs_on.to_string());
         let mut need_ids: Vec<usize> = needs.iter().map(|(j, _)| *j).collect();
         need_ids.sort_unstable();

@@ -31,7 +31,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn service(&mut self, item: &Item<'a>) -> ir::Service {
-        let what = format!("service `{}`", item.name);
+        let what = super::fields::What::named("service", &item.name);
         let f = self.fields(
             item.decl.body.as_ref(),
             what,

@@ -268,14 +268,14 @@ impl<'a> Ctx<'a> {
                     if let Some(Name::Ident(i)) = &d.name {
                         let rf = self.fields(
                             d.body.as_ref(),
-                            format!("result `{}`", i.name),
+                            super::fields::What::named("result", &i.name),
                             i.span,
                             &["description"],
                             &[],
                         );
                         let description = self
                             .get(&rf, "description", &scope)
-                            .and_then(|v| self.str_(&v))
+                            .and_then(|v| self.into_str(v))
                             .unwrap_or_default();
                         results.push(ir::ResultDef {
                             name: i.name.clone(),
@@ -294,10 +294,10 @@ impl<'a> Ctx<'a> {
                     );
                     let path = self
                         .require(&cf, "path", &scope)
-                        .and_then(|v| self.str_(&v));
+                        .and_then(|v| self.into_str(v));
                     let key_files = self
                         .get(&cf, "key", &scope)
-                        .and_then(|v| self.str_(&v))
+                        .and_then(|v| self.into_str(v))
                         .unwrap_or_default();
                     if let Some(path) = path {
                         caches.push(ir::Cache { path, key_files });
@@ -308,7 +308,7 @@ impl<'a> Ctx<'a> {
         }
         let description = self
             .get(&f, "description", &scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_default();
         let mut permissions = self
             .get(&f, "permissions", &scope)
@@ -373,14 +373,14 @@ impl<'a> Ctx<'a> {
                 .map_or(PType::Plain(ParamType::String), |t| self.param_type(t));
         let pf = self.fields(
             d.body.as_ref(),
-            format!("param `{}`", id.name),
+            super::fields::What::named("param", &id.name),
             id.span,
             &["description"],
             &[],
         );
         let description = self
             .get(&pf, "description", scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_default();
         let default = d.value.as_ref().map(|e| self.eval(e, scope));
         let span = id.span;
@@ -400,9 +400,9 @@ impl<'a> Ctx<'a> {
                 } else {
                     ENV_PARAM_FIELDS
                 };
-                let mut rec = Record::default();
+                let mut rec = Record::with_capacity_and_hasher(fields.len(), Default::default());
                 for field in fields {
-                    let pname = format!("{}-{field}", id.name);
+                    let pname = super::call::expanded_name(&id.name, field);
                     rec.insert(
                         field.to_string(),
                         (
@@ -545,7 +545,11 @@ impl<'a> Ctx<'a> {
                     };
                     let bf = self.fields(
                         d.body.as_ref(),
-                        format!("the `{}` realisation", d.keyword.name),
+                        if target == ir::Target::Github {
+                            "the `github` realisation"
+                        } else {
+                            "the `tekton` realisation"
+                        },
                         d.keyword.span,
                         &[],
                         &["step"],
@@ -705,14 +709,17 @@ impl<'a> Ctx<'a> {
         };
         let f = self.fields(
             d.body.as_ref(),
-            format!("step `{id}`"),
+            match &d.name {
+                Some(Name::Ident(i)) => super::fields::What::named("step", &i.name),
+                _ => super::fields::What::named("step", &id).to_string().into(),
+            },
             d.keyword.span,
             STEP_FIELDS,
             &[],
         );
         let name = self
             .get(&f, "name", scope)
-            .and_then(|v| self.str_(&v))
+            .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| id.replace(['-', '_'], " "));
         let mut env = IndexMap::new();
         if let Some(v) = self.get(&f, "env", scope) {
@@ -786,16 +793,19 @@ impl<'a> Ctx<'a> {
         let v = self.get(f, "run", scope)?;
         let v_span = v.span;
         let script = self.into_template(v)?;
-        let span = f
-            .expr("run")
-            .map_or(v_span, |e| self.tainted_part(e, scope));
-        self.check_script_taint(&script, span);
+        // Only a tainted script is reported, so only then is the tainted part looked for.
+        if self.taint_of(&script) != Taint::Clean {
+            let span = f
+                .expr("run")
+                .map_or(v_span, |e| self.tainted_part(e, scope));
+            self.check_script_taint(&script, span);
+        }
         let image = match self.get(f, "image", scope) {
             Some(iv) => Some(self.image_ref(&iv)?),
             None if target == ir::Target::Tekton => Some(self.default_image()),
             None => None,
         };
-        let text = |cx: &mut Self, k: &str| cx.get(f, k, scope).and_then(|v| cx.str_(&v));
+        let text = |cx: &mut Self, k: &str| cx.get(f, k, scope).and_then(|v| cx.into_str(v));
         let workdir = self
             .get(f, "workdir", scope)
             .and_then(|v| self.into_template(v));
@@ -835,7 +845,7 @@ impl<'a> Ctx<'a> {
         let image = match self.get(f, "image", scope) {
             Some(iv) => self.image_ref(&iv)?,
             None => {
-                self.missing(f.span, &f.what.clone(), "image");
+                self.missing(f.span, &f.what.to_string(), "image");
                 return None;
             }
         };
