@@ -353,6 +353,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `use_stmt = kw_use ~ path ~ (kw_as ~ ident)?`
+    #[inline(never)]
     fn use_stmt(&mut self, start: usize, kw_end: usize) -> Node<Stmt> {
         self.pos = kw_end;
         self.skip();
@@ -403,6 +404,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `for_stmt = kw_for ~ ident ~ kw_in ~ iter_expr ~ body`
+    #[inline(never)]
     fn for_stmt(&mut self, start: usize, kw_end: usize) -> Node<Stmt> {
         self.pos = kw_end;
         self.skip();
@@ -432,6 +434,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `attr = key ~ "=" ~ !"=" ~ expr`, with `key = ident | string`.
+    #[inline(never)]
     fn attr(&mut self, start: usize) -> Result<(Stmt, usize), NotAttr> {
         let (key, hk) = if let Some(end) = ident_end(self.b, start) {
             self.pos = end;
@@ -494,6 +497,7 @@ impl<'a> Parser<'a> {
     /// `decl = ident ~ name ~ type_ann? ~ ("=" ~ !"=" ~ expr)? ~ body?
     ///       | ident ~ type_ann? ~ "=" ~ !"=" ~ expr ~ body?
     ///       | ident ~ body`
+    #[inline(never)]
     fn decl(&mut self, start: usize) -> Node<Stmt> {
         let keyword = self.ident()?;
         self.skip();
@@ -607,6 +611,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `type_expr = ident ~ ("(" ~ type_arg ~ ("," ~ type_arg)* ~ ","? ~ ")")?`
+    #[inline(never)]
     fn type_expr(&mut self) -> Node<TypeExpr> {
         let start = self.pos;
         let Some(name) = self.ident() else {
@@ -729,60 +734,82 @@ impl<'a> Parser<'a> {
 
     // ----- expressions -----
 
-    /// `expr = { or_expr }`
+    /// `expr = { or_expr }`, where `or_expr = and_expr ~ (or_op ~ and_expr)*`,
+    /// `and_expr = cmp_expr ~ (and_op ~ cmp_expr)*` and `cmp_expr = unary ~ (cmp_op ~ unary)?`.
+    ///
+    /// Precedence climbing in one loop: each operand is read once, folded into the comparison,
+    /// `&&` chain and `||` chain it closes, all to the left, with no recursion between levels.
+    /// Trivia after a chain's first operand is kept (the grammar's sequence skips it); before a
+    /// later operator it is given back when no operand follows.
     fn expr(&mut self) -> Node<Expr> {
-        let (e, h) = self.binary(Level::Or)?;
-        Some((e, h + 1))
+        let mut ors: Option<(Expr, usize, usize)> = None;
+        let mut ands: Option<(Expr, usize, usize)> = None;
+        let mut next = self.operand()?;
+        loop {
+            let (mut cmp, mut deepest) = next;
+            let mut operands = 1;
+            self.skip();
+            let m = self.mark();
+            let op = if self.at(b"==") {
+                Some(BinOp::Eq)
+            } else if self.at(b"!=") {
+                Some(BinOp::Ne)
+            } else {
+                None
+            };
+            if let Some(op) = op {
+                self.pos += 2;
+                self.skip();
+                match self.operand() {
+                    Some((rhs, h)) => {
+                        cmp = fold(op, cmp, rhs);
+                        deepest = deepest.max(h);
+                        operands = 2;
+                    }
+                    None => self.reset(m),
+                }
+            }
+            let and_chain = add_to_chain(ands.take(), BinOp::And, cmp, operands + deepest);
+            if let Some(operand) = self.chain_operator(b"&&", and_chain.2) {
+                ands = Some(and_chain);
+                next = operand;
+                continue;
+            }
+            let (e, deepest, n) = and_chain;
+            let or_chain = add_to_chain(ors.take(), BinOp::Or, e, n + deepest);
+            if let Some(operand) = self.chain_operator(b"||", or_chain.2) {
+                ors = Some(or_chain);
+                next = operand;
+                continue;
+            }
+            let (e, deepest, n) = or_chain;
+            return Some((e, n + deepest + 1));
+        }
     }
 
-    /// `or_expr = and_expr ~ (or_op ~ and_expr)*`, `and_expr = cmp_expr ~ (and_op ~ cmp_expr)*`
-    /// and `cmp_expr = unary ~ (cmp_op ~ unary)?`: the operands, folded to the left.
-    fn binary(&mut self, level: Level) -> Node<Expr> {
-        let (mut lhs, mut deepest) = match level {
-            Level::Or => self.binary(Level::And)?,
-            Level::And => self.binary(Level::Cmp)?,
-            Level::Cmp => self.unary()?,
-        };
-        let mut operands = 1;
-        self.skip();
-        loop {
-            let m = self.mark();
-            if operands > 1 {
-                self.skip();
-            }
-            let op = match level {
-                Level::Or if self.at(b"||") => BinOp::Or,
-                Level::And if self.at(b"&&") => BinOp::And,
-                Level::Cmp if operands == 1 && self.at(b"==") => BinOp::Eq,
-                Level::Cmp if operands == 1 && self.at(b"!=") => BinOp::Ne,
-                _ => {
-                    self.reset(m);
-                    break;
-                }
-            };
+    /// After a chain of `len` operands: the operator `op` and the next operand, or nothing (the
+    /// position given back).
+    fn chain_operator(&mut self, op: &[u8], len: usize) -> Node<Expr> {
+        if len == 1 {
+            self.skip();
+        }
+        let m = self.mark();
+        if len > 1 {
+            self.skip();
+        }
+        if self.at(op) {
             self.pos += 2;
             self.skip();
-            let rhs = match level {
-                Level::Or => self.binary(Level::And),
-                Level::And => self.binary(Level::Cmp),
-                Level::Cmp => self.unary(),
-            };
-            let Some((rhs, h)) = rhs else {
-                self.reset(m);
-                break;
-            };
-            operands += 1;
-            deepest = deepest.max(h);
-            lhs = Expr {
-                span: lhs.span.to(rhs.span),
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-            };
+            if let Some(operand) = self.operand() {
+                return Some(operand);
+            }
         }
-        Some((lhs, operands + deepest))
+        self.reset(m);
+        None
     }
 
-    /// `unary = not_op* ~ postfix`
-    fn unary(&mut self) -> Node<Expr> {
+    /// `unary = not_op* ~ postfix`, `postfix = primary ~ (call_args | member)*`
+    fn operand(&mut self) -> Node<Expr> {
         let mut nots = Vec::new();
         if self.peek() == Some(b'!') {
             nots.push(self.pos);
@@ -800,7 +827,8 @@ impl<'a> Parser<'a> {
             }
             self.skip();
         }
-        let (mut e, h) = self.postfix()?;
+        let (e, h) = self.primary()?;
+        let (mut e, h) = self.calls_and_members(e, h);
         for &at in nots.iter().rev() {
             e = Expr {
                 span: self.span(at, at + 1).to(e.span),
@@ -808,12 +836,6 @@ impl<'a> Parser<'a> {
             };
         }
         Some((e, h.max(nots.len())))
-    }
-
-    /// `postfix = primary ~ (call_args | member)*`
-    fn postfix(&mut self) -> Node<Expr> {
-        let (e, h) = self.primary()?;
-        Some(self.calls_and_members(e, h))
     }
 
     /// `(call_args | member)*` after a value.
@@ -964,6 +986,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `duration | percent | int`
+    #[inline(never)]
     fn number(&mut self) -> Node<Expr> {
         let start = self.pos;
         let b = self.b;
@@ -1161,6 +1184,7 @@ impl<'a> Parser<'a> {
     // ----- strings -----
 
     /// `string = triple_str | dq_str`, at a `"`.
+    #[inline(never)]
     fn string(&mut self) -> Node<StrLit> {
         let start = self.pos;
         if self.at(b"\"\"\"") {
@@ -1306,6 +1330,7 @@ impl<'a> Parser<'a> {
     // ----- errors -----
 
     /// The syntax error at the furthest offset reached, in words.
+    #[inline(never)]
     fn syntax_error(&self) -> Diagnostic {
         let pos = self.far.min(self.b.len());
         let at_end = pos == self.b.len();
@@ -1375,11 +1400,24 @@ impl<'a> Parser<'a> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Level {
-    Or,
-    And,
-    Cmp,
+fn fold(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+    Expr {
+        span: lhs.span.to(rhs.span),
+        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+    }
+}
+
+/// Adds an operand of height `h` to a chain (its value, deepest operand, length).
+fn add_to_chain(
+    chain: Option<(Expr, usize, usize)>,
+    op: BinOp,
+    e: Expr,
+    h: usize,
+) -> (Expr, usize, usize) {
+    match chain {
+        None => (e, h, 1),
+        Some((lhs, deepest, n)) => (fold(op, lhs, e), deepest.max(h), n + 1),
+    }
 }
 
 /// Appends string text as the grammar's pieces are kept: a NUL becomes U+FFFD, so that NUL can

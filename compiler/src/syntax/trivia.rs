@@ -18,15 +18,16 @@ enum Frame {
     Triple,
 }
 
-/// Walks `text`, calling `on_comment` for each comment, and returns the first offset at which
-/// the depth exceeds `limit` (with the depth), if any.
+/// Walks `text`, calling `on_comment` for each comment, and returns the deepest nesting, or the
+/// first offset at which the depth exceeds `limit` (with the depth).
 fn scan(
     text: &str,
     limit: usize,
     on_comment: &mut dyn FnMut(usize, usize),
-) -> Option<(usize, usize)> {
+) -> Result<usize, (usize, usize)> {
     let b = text.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
+    let mut deepest = 0;
     let mut i = 0;
     while i < b.len() {
         let top = stack.last().copied();
@@ -94,21 +95,27 @@ fn scan(
             }
         }
         if stack.len() > limit {
-            return Some((stack.len(), i.saturating_sub(1)));
+            return Err((stack.len(), i.saturating_sub(1)));
         }
+        deepest = deepest.max(stack.len());
     }
-    None
+    Ok(deepest)
 }
 
 /// The depth and offset at which `text` first nests deeper than `limit`, if it does.
 pub fn nesting_depth(text: &str, limit: usize) -> Option<(usize, usize)> {
+    scan(text, limit, &mut |_, _| {}).err()
+}
+
+/// How deep `text` nests, or the depth and offset at which it first nests deeper than `limit`.
+pub fn nesting(text: &str, limit: usize) -> Result<usize, (usize, usize)> {
     scan(text, limit, &mut |_, _| {})
 }
 
 /// Every comment of `text`, in order.
 pub fn collect_comments(file: FileId, text: &str) -> Vec<Comment> {
     let mut out = Vec::new();
-    scan(text, usize::MAX, &mut |s, e| {
+    let _ = scan(text, usize::MAX, &mut |s, e| {
         out.push(Comment {
             text: text[s..e].trim_end().to_string(),
             span: Span::new(file, s, e),
