@@ -32,9 +32,9 @@ const DEEP_STACK: usize = 64 << 20;
 
 /// Parses one file. On a syntax error the result has no tree and exactly one diagnostic.
 pub fn parse(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
-    let depth = match trivia::nesting(text, MAX_DEPTH) {
-        Ok(depth) => depth,
-        Err((_, at)) => {
+    let (depth, comments) = match trivia::prescan(text, MAX_DEPTH) {
+        Ok(scanned) => scanned,
+        Err(at) => {
             let span = Span::new(file, at, at + 1);
             return Err(Diagnostic::new(
                 Code::TooDeep,
@@ -64,7 +64,7 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
     }?;
     Ok(ast::File {
         stmts,
-        comments: collect_comments(file, text),
+        comments: trivia::comments(file, text, &comments),
         span: Span::new(file, 0, text.len()),
     })
 }

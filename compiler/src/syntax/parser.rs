@@ -21,7 +21,7 @@
 use super::depth::DepthCheck;
 use super::lexer::{
     describe, duration_end, ident_end, int_end, is_ident_start, keyword_end, percent_end,
-    skip_trivia,
+    skip_trivia, string_text_end,
 };
 use super::literal::{dedent, duration_millis, unescape, MAX_EXPR_DEPTH};
 use super::MAX_DEPTH;
@@ -120,6 +120,8 @@ pub(super) struct Parser<'a> {
     keys: Vec<StrLit>,
     /// Nesting beyond [`MAX_DEPTH`]: parsing stops.
     fatal: Option<Diagnostic>,
+    /// The statements of the lists being read, innermost last.
+    stmt_stack: Vec<Stmt>,
 }
 
 /// Why an attempt at `key = value` did not give a statement.
@@ -145,6 +147,7 @@ impl<'a> Parser<'a> {
             deferred: Vec::new(),
             keys: Vec::new(),
             fatal: None,
+            stmt_stack: Vec::new(),
         }
     }
 
@@ -218,6 +221,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn mark(&self) -> Mark {
         Mark {
             pos: self.pos,
@@ -227,6 +231,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn reset(&mut self, m: Mark) {
         self.pos = m.pos;
         self.deferred.truncate(m.deferred);
@@ -292,11 +297,13 @@ impl<'a> Parser<'a> {
 
     /// `stmts = (stmt ~ sep*)*`, with the height of the deepest statement.
     fn stmts(&mut self) -> (Vec<Stmt>, usize) {
-        let mut out = Vec::new();
+        // Statements gather on one stack shared by all lists, so that each list is allocated
+        // once, at its size (a statement is large, and growing a list copies them).
+        let base = self.stmt_stack.len();
         let mut height = 0;
         loop {
             let m = self.mark();
-            if !out.is_empty() {
+            if self.stmt_stack.len() > base {
                 self.skip();
             }
             let start = self.pos;
@@ -307,7 +314,7 @@ impl<'a> Parser<'a> {
                 }
                 break;
             };
-            out.push(stmt);
+            self.stmt_stack.push(stmt);
             height = height.max(h);
             self.skip();
             if self.eat_sep() {
@@ -321,7 +328,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        (out, height)
+        (self.stmt_stack.split_off(base), height)
     }
 
     /// `stmt = use_stmt | for_stmt | attr | decl`
@@ -1229,9 +1236,11 @@ impl<'a> Parser<'a> {
         let mut piece = i;
         let mut raw = String::new();
         let mut interps = Vec::new();
-        let mut plain = !triple;
+        // No escape, NUL or interpolation: the text is the source's, dedented if `"""`.
+        let mut plain = true;
         let mut height = 0;
         let end = loop {
+            i = string_text_end(b, i, triple);
             match b.get(i) {
                 None => {
                     self.pos = i;
@@ -1289,8 +1298,14 @@ impl<'a> Parser<'a> {
         let span = self.span(start, end);
         let mut parts = Vec::new();
         if plain {
-            if text_end > piece {
-                parts.push(StrPart::Text(self.text[piece..text_end].to_string()));
+            let source = &self.text[piece..text_end];
+            let text = if triple {
+                dedent(source)
+            } else {
+                source.to_string()
+            };
+            if !text.is_empty() {
+                parts.push(StrPart::Text(text));
             }
         } else {
             push_raw(&mut raw, &self.text[piece..text_end]);
