@@ -118,6 +118,16 @@ const EDGE_CASES: &[&str] = &[
     "a = x || y && z == w.v",
     "a = x || y && z == w.v  // end\n",
     "a = x || y && z == w  ",
+    "job a = x || y && z == w.v { }",
+    "job a = x || y && z == w.v\n{ }",
+    "job a: t = x || y && z == w.v  { }",
+    "job a = x || y && z == w.v ; b = 1",
+    "a = f(x || y && z == w.v , b)",
+    "a = [x || y && z == w.v ]",
+    "a = \"${x || y && z == w.v }\"",
+    "a = x || y && z == w.v || q",
+    "a = x && z == w.v  ",
+    "a = z == w.v  ",
     "a = f( a , b = 2 ,)",
     "a = f(a == b)",
     "param p: list( map( string ) , \"x\" ,) = [] // t\nq = 1",
@@ -479,6 +489,10 @@ impl Gen<'_> {
     }
 
     fn expr(&mut self) {
+        if self.depth < 4 && self.pick(4) == 3 {
+            self.exact_expr();
+            return;
+        }
         self.depth += 1;
         let n = 1 + if self.depth > 4 { 0 } else { self.pick(3) };
         for i in 0..n {
@@ -492,6 +506,27 @@ impl Gen<'_> {
             }
             self.primary();
             self.postfix_ops();
+        }
+        self.depth -= 1;
+    }
+
+    /// `a || b && c == d.e`: the one shape of value whose span (and so its statement's,
+    /// argument's or type's) ends exactly where its text does, not after the trivia that
+    /// follows it.
+    fn exact_expr(&mut self) {
+        self.depth += 1;
+        for (i, op) in ["", "||", "&&", "=="].iter().enumerate() {
+            if i > 0 && (i == 3 || self.pick(4) != 0) {
+                self.space();
+                self.push(op);
+                self.space();
+            } else if i > 0 {
+                continue;
+            }
+            self.primary();
+            if i == 3 {
+                self.one_of(&[".e", "()", ".*", " . e", "(a)"]);
+            }
         }
         self.depth -= 1;
     }

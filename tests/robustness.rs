@@ -212,3 +212,44 @@ fn ten_thousand_deep_nesting_is_a_diagnostic() {
     );
     assert_eq!(codes(ors), ["E0024"]);
 }
+
+/// Nesting just under the limit parses (or is refused with a diagnostic) even when the caller
+/// has little stack: a deeply nested file is parsed on a thread of its own.
+#[test]
+fn nesting_up_to_the_limit_needs_little_stack() {
+    let n = gitopsc::syntax::MAX_DEPTH - 1;
+    let texts = [
+        format!("x = {}1{}", "{ a = ".repeat(n), " }".repeat(n)),
+        format!("x = {}1{}", "t { a = ".repeat(n), " }".repeat(n)),
+        format!("x = {}1{}", "[".repeat(n), "]".repeat(n)),
+        format!("x = {}1{}", "(".repeat(n), ")".repeat(n)),
+        format!("x = {}1{}", "f(a = ".repeat(n), ")".repeat(n)),
+        format!("x = {}x{}", "\"${".repeat(n / 2), "}\"".repeat(n / 2)),
+        format!("p x: {}string{}", "list(".repeat(n), ")".repeat(n)),
+        format!("{}{}", "job a { ".repeat(n), " }".repeat(n)),
+        format!("{}{}", "for a in b { ".repeat(n), " }".repeat(n)),
+    ];
+    for text in texts {
+        let parsed = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || gitopsc::syntax::parse(0, &text).map(|_| ()))
+            .unwrap()
+            .join()
+            .unwrap();
+        if let Err(d) = parsed {
+            assert_eq!(d.code.as_str(), "E0024", "{}", d.message);
+        }
+    }
+}
+
+/// A block that fails inside many nested loops is one syntax error. (Each loop that fails is
+/// read again as two declarations, `for a` and `in b { … }`; the failed block is not parsed
+/// again.)
+#[test]
+fn a_failing_block_in_nested_loops_is_one_syntax_error() {
+    let n = gitopsc::syntax::MAX_DEPTH - 1;
+    let text = format!("{}@{}", "for a in b { ".repeat(n), " }".repeat(n));
+    let d = gitopsc::syntax::parse(0, &text).unwrap_err();
+    assert_eq!(d.code.as_str(), "E0001");
+    assert_eq!(d.primary.span.start as usize, text.find('@').unwrap());
+}

@@ -122,6 +122,33 @@ pub fn int_end(b: &[u8], i: usize) -> Option<usize> {
     (d > start && next_ok).then_some(d)
 }
 
+/// A table of the bytes in `set`.
+const fn table(set: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < set.len() {
+        t[set[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// The bytes that can end a run of text in a `"…"` string, and in a `"""…"""` string (NUL is
+/// among them because string text keeps it only as U+FFFD).
+const DQ_STOP: [bool; 256] = table(b"\"\n\\$\0");
+const TQ_STOP: [bool; 256] = table(b"\"\\$\0");
+
+/// The end of the run of plain string text (`dq_text` or `tq_text`) that starts at `i`: the
+/// offset of the next byte that may end it.
+#[inline]
+pub fn string_text_end(b: &[u8], mut i: usize, triple: bool) -> usize {
+    let stop = if triple { &TQ_STOP } else { &DQ_STOP };
+    while i < b.len() && !stop[usize::from(b[i])] {
+        i += 1;
+    }
+    i
+}
+
 /// How a message names what stands at `i`, and where that token ends (for the span).
 pub fn describe(text: &str, i: usize) -> (String, usize) {
     let b = text.as_bytes();

@@ -21,7 +21,7 @@
 use super::depth::DepthCheck;
 use super::lexer::{
     describe, duration_end, ident_end, int_end, is_ident_start, keyword_end, percent_end,
-    skip_trivia,
+    skip_trivia, string_text_end,
 };
 use super::literal::{dedent, duration_millis, unescape, MAX_EXPR_DEPTH};
 use super::MAX_DEPTH;
@@ -120,6 +120,8 @@ pub(super) struct Parser<'a> {
     keys: Vec<StrLit>,
     /// Nesting beyond [`MAX_DEPTH`]: parsing stops.
     fatal: Option<Diagnostic>,
+    /// The statements of the lists being read, innermost last.
+    stmt_stack: Vec<Stmt>,
 }
 
 /// Why an attempt at `key = value` did not give a statement.
@@ -145,6 +147,7 @@ impl<'a> Parser<'a> {
             deferred: Vec::new(),
             keys: Vec::new(),
             fatal: None,
+            stmt_stack: Vec::new(),
         }
     }
 
@@ -218,6 +221,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn mark(&self) -> Mark {
         Mark {
             pos: self.pos,
@@ -227,6 +231,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn reset(&mut self, m: Mark) {
         self.pos = m.pos;
         self.deferred.truncate(m.deferred);
@@ -292,11 +297,13 @@ impl<'a> Parser<'a> {
 
     /// `stmts = (stmt ~ sep*)*`, with the height of the deepest statement.
     fn stmts(&mut self) -> (Vec<Stmt>, usize) {
-        let mut out = Vec::new();
+        // Statements gather on one stack shared by all lists, so that each list is allocated
+        // once, at its size (a statement is large, and growing a list copies them).
+        let base = self.stmt_stack.len();
         let mut height = 0;
         loop {
             let m = self.mark();
-            if !out.is_empty() {
+            if self.stmt_stack.len() > base {
                 self.skip();
             }
             let start = self.pos;
@@ -307,7 +314,7 @@ impl<'a> Parser<'a> {
                 }
                 break;
             };
-            out.push(stmt);
+            self.stmt_stack.push(stmt);
             height = height.max(h);
             self.skip();
             if self.eat_sep() {
@@ -321,7 +328,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        (out, height)
+        (self.stmt_stack.split_off(base), height)
     }
 
     /// `stmt = use_stmt | for_stmt | attr | decl`
@@ -353,6 +360,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `use_stmt = kw_use ~ path ~ (kw_as ~ ident)?`
+    #[inline(never)]
     fn use_stmt(&mut self, start: usize, kw_end: usize) -> Node<Stmt> {
         self.pos = kw_end;
         self.skip();
@@ -403,6 +411,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `for_stmt = kw_for ~ ident ~ kw_in ~ iter_expr ~ body`
+    #[inline(never)]
     fn for_stmt(&mut self, start: usize, kw_end: usize) -> Node<Stmt> {
         self.pos = kw_end;
         self.skip();
@@ -432,6 +441,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `attr = key ~ "=" ~ !"=" ~ expr`, with `key = ident | string`.
+    #[inline(never)]
     fn attr(&mut self, start: usize) -> Result<(Stmt, usize), NotAttr> {
         let (key, hk) = if let Some(end) = ident_end(self.b, start) {
             self.pos = end;
@@ -494,6 +504,7 @@ impl<'a> Parser<'a> {
     /// `decl = ident ~ name ~ type_ann? ~ ("=" ~ !"=" ~ expr)? ~ body?
     ///       | ident ~ type_ann? ~ "=" ~ !"=" ~ expr ~ body?
     ///       | ident ~ body`
+    #[inline(never)]
     fn decl(&mut self, start: usize) -> Node<Stmt> {
         let keyword = self.ident()?;
         self.skip();
@@ -607,6 +618,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `type_expr = ident ~ ("(" ~ type_arg ~ ("," ~ type_arg)* ~ ","? ~ ")")?`
+    #[inline(never)]
     fn type_expr(&mut self) -> Node<TypeExpr> {
         let start = self.pos;
         let Some(name) = self.ident() else {
@@ -729,60 +741,82 @@ impl<'a> Parser<'a> {
 
     // ----- expressions -----
 
-    /// `expr = { or_expr }`
+    /// `expr = { or_expr }`, where `or_expr = and_expr ~ (or_op ~ and_expr)*`,
+    /// `and_expr = cmp_expr ~ (and_op ~ cmp_expr)*` and `cmp_expr = unary ~ (cmp_op ~ unary)?`.
+    ///
+    /// Precedence climbing in one loop: each operand is read once, folded into the comparison,
+    /// `&&` chain and `||` chain it closes, all to the left, with no recursion between levels.
+    /// Trivia after a chain's first operand is kept (the grammar's sequence skips it); before a
+    /// later operator it is given back when no operand follows.
     fn expr(&mut self) -> Node<Expr> {
-        let (e, h) = self.binary(Level::Or)?;
-        Some((e, h + 1))
+        let mut ors: Option<(Expr, usize, usize)> = None;
+        let mut ands: Option<(Expr, usize, usize)> = None;
+        let mut next = self.operand()?;
+        loop {
+            let (mut cmp, mut deepest) = next;
+            let mut operands = 1;
+            self.skip();
+            let m = self.mark();
+            let op = if self.at(b"==") {
+                Some(BinOp::Eq)
+            } else if self.at(b"!=") {
+                Some(BinOp::Ne)
+            } else {
+                None
+            };
+            if let Some(op) = op {
+                self.pos += 2;
+                self.skip();
+                match self.operand() {
+                    Some((rhs, h)) => {
+                        cmp = fold(op, cmp, rhs);
+                        deepest = deepest.max(h);
+                        operands = 2;
+                    }
+                    None => self.reset(m),
+                }
+            }
+            let and_chain = add_to_chain(ands.take(), BinOp::And, cmp, operands + deepest);
+            if let Some(operand) = self.chain_operator(b"&&", and_chain.2) {
+                ands = Some(and_chain);
+                next = operand;
+                continue;
+            }
+            let (e, deepest, n) = and_chain;
+            let or_chain = add_to_chain(ors.take(), BinOp::Or, e, n + deepest);
+            if let Some(operand) = self.chain_operator(b"||", or_chain.2) {
+                ors = Some(or_chain);
+                next = operand;
+                continue;
+            }
+            let (e, deepest, n) = or_chain;
+            return Some((e, n + deepest + 1));
+        }
     }
 
-    /// `or_expr = and_expr ~ (or_op ~ and_expr)*`, `and_expr = cmp_expr ~ (and_op ~ cmp_expr)*`
-    /// and `cmp_expr = unary ~ (cmp_op ~ unary)?`: the operands, folded to the left.
-    fn binary(&mut self, level: Level) -> Node<Expr> {
-        let (mut lhs, mut deepest) = match level {
-            Level::Or => self.binary(Level::And)?,
-            Level::And => self.binary(Level::Cmp)?,
-            Level::Cmp => self.unary()?,
-        };
-        let mut operands = 1;
-        self.skip();
-        loop {
-            let m = self.mark();
-            if operands > 1 {
-                self.skip();
-            }
-            let op = match level {
-                Level::Or if self.at(b"||") => BinOp::Or,
-                Level::And if self.at(b"&&") => BinOp::And,
-                Level::Cmp if operands == 1 && self.at(b"==") => BinOp::Eq,
-                Level::Cmp if operands == 1 && self.at(b"!=") => BinOp::Ne,
-                _ => {
-                    self.reset(m);
-                    break;
-                }
-            };
+    /// After a chain of `len` operands: the operator `op` and the next operand, or nothing (the
+    /// position given back).
+    fn chain_operator(&mut self, op: &[u8], len: usize) -> Node<Expr> {
+        if len == 1 {
+            self.skip();
+        }
+        let m = self.mark();
+        if len > 1 {
+            self.skip();
+        }
+        if self.at(op) {
             self.pos += 2;
             self.skip();
-            let rhs = match level {
-                Level::Or => self.binary(Level::And),
-                Level::And => self.binary(Level::Cmp),
-                Level::Cmp => self.unary(),
-            };
-            let Some((rhs, h)) = rhs else {
-                self.reset(m);
-                break;
-            };
-            operands += 1;
-            deepest = deepest.max(h);
-            lhs = Expr {
-                span: lhs.span.to(rhs.span),
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-            };
+            if let Some(operand) = self.operand() {
+                return Some(operand);
+            }
         }
-        Some((lhs, operands + deepest))
+        self.reset(m);
+        None
     }
 
-    /// `unary = not_op* ~ postfix`
-    fn unary(&mut self) -> Node<Expr> {
+    /// `unary = not_op* ~ postfix`, `postfix = primary ~ (call_args | member)*`
+    fn operand(&mut self) -> Node<Expr> {
         let mut nots = Vec::new();
         if self.peek() == Some(b'!') {
             nots.push(self.pos);
@@ -800,7 +834,8 @@ impl<'a> Parser<'a> {
             }
             self.skip();
         }
-        let (mut e, h) = self.postfix()?;
+        let (e, h) = self.primary()?;
+        let (mut e, h) = self.calls_and_members(e, h);
         for &at in nots.iter().rev() {
             e = Expr {
                 span: self.span(at, at + 1).to(e.span),
@@ -808,12 +843,6 @@ impl<'a> Parser<'a> {
             };
         }
         Some((e, h.max(nots.len())))
-    }
-
-    /// `postfix = primary ~ (call_args | member)*`
-    fn postfix(&mut self) -> Node<Expr> {
-        let (e, h) = self.primary()?;
-        Some(self.calls_and_members(e, h))
     }
 
     /// `(call_args | member)*` after a value.
@@ -964,6 +993,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `duration | percent | int`
+    #[inline(never)]
     fn number(&mut self) -> Node<Expr> {
         let start = self.pos;
         let b = self.b;
@@ -1161,6 +1191,7 @@ impl<'a> Parser<'a> {
     // ----- strings -----
 
     /// `string = triple_str | dq_str`, at a `"`.
+    #[inline(never)]
     fn string(&mut self) -> Node<StrLit> {
         let start = self.pos;
         if self.at(b"\"\"\"") {
@@ -1205,9 +1236,11 @@ impl<'a> Parser<'a> {
         let mut piece = i;
         let mut raw = String::new();
         let mut interps = Vec::new();
-        let mut plain = !triple;
+        // No escape, NUL or interpolation: the text is the source's, dedented if `"""`.
+        let mut plain = true;
         let mut height = 0;
         let end = loop {
+            i = string_text_end(b, i, triple);
             match b.get(i) {
                 None => {
                     self.pos = i;
@@ -1265,8 +1298,14 @@ impl<'a> Parser<'a> {
         let span = self.span(start, end);
         let mut parts = Vec::new();
         if plain {
-            if text_end > piece {
-                parts.push(StrPart::Text(self.text[piece..text_end].to_string()));
+            let source = &self.text[piece..text_end];
+            let text = if triple {
+                dedent(source)
+            } else {
+                source.to_string()
+            };
+            if !text.is_empty() {
+                parts.push(StrPart::Text(text));
             }
         } else {
             push_raw(&mut raw, &self.text[piece..text_end]);
@@ -1306,6 +1345,7 @@ impl<'a> Parser<'a> {
     // ----- errors -----
 
     /// The syntax error at the furthest offset reached, in words.
+    #[inline(never)]
     fn syntax_error(&self) -> Diagnostic {
         let pos = self.far.min(self.b.len());
         let at_end = pos == self.b.len();
@@ -1375,11 +1415,24 @@ impl<'a> Parser<'a> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Level {
-    Or,
-    And,
-    Cmp,
+fn fold(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+    Expr {
+        span: lhs.span.to(rhs.span),
+        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+    }
+}
+
+/// Adds an operand of height `h` to a chain (its value, deepest operand, length).
+fn add_to_chain(
+    chain: Option<(Expr, usize, usize)>,
+    op: BinOp,
+    e: Expr,
+    h: usize,
+) -> (Expr, usize, usize) {
+    match chain {
+        None => (e, h, 1),
+        Some((lhs, deepest, n)) => (fold(op, lhs, e), deepest.max(h), n + 1),
+    }
 }
 
 /// Appends string text as the grammar's pieces are kept: a NUL becomes U+FFFD, so that NUL can
