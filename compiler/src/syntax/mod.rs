@@ -68,3 +68,111 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
         span: Span::new(file, 0, text.len()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    /// A syntax error says what was expected, in words, and points at what was found.
+    #[test]
+    fn syntax_errors_say_what_was_expected_where() {
+        let cases: &[(&str, &str, &str)] = &[
+            // (source, message, the text the label points at)
+            (
+                "service api {\n  port = \n}",
+                "expected a value, found `}`",
+                "}",
+            ),
+            (
+                "service api { path = \"api\" 123 }",
+                "expected a statement or `}`, found `123`",
+                "123",
+            ),
+            ("x = [1, 2\ny = 3", "expected `,` or `]`, found `y`", "y"),
+            ("x = f(a b)", "expected `,` or `)`, found `b`", "b"),
+            (
+                "x = 1\n}",
+                "expected a statement or the end of the file, found `}`",
+                "}",
+            ),
+            ("x = = 1", "expected a value, found `=`", "="),
+            ("x == 1", "expected a name, `=` or `{`, found `==`", "=="),
+            ("x = \"${a +}\"", "expected `}`, found `+`", "+"),
+            ("x = a.", "expected a name, found the end of the file", ""),
+            ("x = 10mx", "expected a value, found `10mx`", "10mx"),
+            ("p x: = 1", "expected a type, found `=`", "="),
+            ("x: int 5", "expected `=`, found `5`", "5"),
+            (
+                "for x 1",
+                "expected a statement, `in` or the end of the file, found `1`",
+                "1",
+            ),
+            (
+                "@",
+                "expected a statement or the end of the file, found `@`",
+                "@",
+            ),
+        ];
+        for (source, message, at) in cases {
+            let d = parse(0, source).expect_err(source);
+            assert_eq!(d.code.as_str(), "E0001", "{source}");
+            assert_eq!(&d.message, message, "{source}");
+            let span = d.primary.span;
+            assert_eq!(
+                &&source[span.start as usize..span.end as usize],
+                at,
+                "{source}"
+            );
+        }
+    }
+
+    /// What is left open gets its own message, pointing where it opens.
+    #[test]
+    fn what_is_left_open_is_named_where_it_opens() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("a { b = \"x\"\n", "this `{` is never closed", "{"),
+            ("x = f(a, b", "this `(` is never closed", "("),
+            ("x = [1", "this `[` is never closed", "["),
+            ("x = \"${a", "this `${` is never closed", "${"),
+            (
+                "x = \"abc\ny = 1",
+                "this string is not closed before the end of the line",
+                "\"",
+            ),
+            (
+                "x = \"abc",
+                "this string is not closed before the end of the file",
+                "\"",
+            ),
+            (
+                "x = \"\"\"\n  abc\n",
+                "this `\"\"\"` string is never closed",
+                "\"\"\"",
+            ),
+            ("x = 1 /* note", "this comment is never closed", "/*"),
+        ];
+        for (source, message, at) in cases {
+            let d = parse(0, source).expect_err(source);
+            assert_eq!(d.code.as_str(), "E0001", "{source}");
+            assert_eq!(&d.message, message, "{source}");
+            let span = d.primary.span;
+            assert_eq!(
+                &&source[span.start as usize..span.end as usize],
+                at,
+                "{source}"
+            );
+        }
+    }
+
+    /// Well-formed text that cannot be read is reported with its own code, once the whole file
+    /// is known to parse; a syntax error anywhere comes first.
+    #[test]
+    fn reading_problems_wait_for_the_whole_file() {
+        let d = parse(0, "x = 99999999999999999999").unwrap_err();
+        assert_eq!(d.code.as_str(), "E0025");
+        let d = parse(0, "x = 99999999999999999999\ny = ").unwrap_err();
+        assert_eq!(d.code.as_str(), "E0001");
+        // Text read in an attempt that was given up is not reported.
+        assert!(parse(0, "x = \"\"\"a\" = 1 // ${ 99999999999999999999 }").is_ok());
+    }
+}
