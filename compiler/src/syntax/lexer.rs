@@ -158,6 +158,10 @@ pub fn describe(text: &str, i: usize) -> (String, usize) {
     if c == '\n' {
         return ("the end of the line".to_string(), i + 1);
     }
+    if c == '"' {
+        let len = if b[i..].starts_with(b"\"\"\"") { 3 } else { 1 };
+        return ("a string".to_string(), i + len);
+    }
     let rest = &b[i..];
     let end = if let Some(e) = ident_end(b, i) {
         e
@@ -167,8 +171,6 @@ pub fn describe(text: &str, i: usize) -> (String, usize) {
             j += 1;
         }
         j
-    } else if rest.starts_with(b"\"\"\"") {
-        i + 3
     } else if ["==", "!=", "&&", "||", "${", "//", "/*", "*/"]
         .iter()
         .any(|op| rest.starts_with(op.as_bytes()))

@@ -102,6 +102,7 @@ mod tests {
             ("x = 10mx", "expected a value, found `10mx`", "10mx"),
             ("p x: = 1", "expected a type, found `=`", "="),
             ("x: int 5", "expected `=`, found `5`", "5"),
+            ("\"key\" \"value\"", "expected `=`, found a string", "\""),
             (
                 "for x 1",
                 "expected a statement, `in` or the end of the file, found `1`",
