@@ -4,7 +4,7 @@
 use super::Rule;
 use gitopsc::ast::*;
 use gitopsc::diagnostics::{Code, Diagnostic, FileId, Span};
-use gitopsc::syntax::literal::{dedent, duration_millis, unescape, MAX_EXPR_DEPTH};
+use gitopsc::syntax::literal::{dedent, duration_millis, too_deep_expr, unescape, MAX_EXPR_DEPTH};
 use pest::iterators::{Pair, Pairs};
 
 pub struct Lowerer {
@@ -188,13 +188,7 @@ impl Lowerer {
     fn deeper(&mut self, extra: usize, span: Span) -> R<()> {
         self.depth += extra;
         if self.depth > MAX_EXPR_DEPTH {
-            return Err(Diagnostic::new(
-                Code::TooDeep,
-                span,
-                format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
-            )
-            .label("too deep")
-            .help("split it into smaller expressions or named declarations"));
+            return Err(too_deep_expr(span));
         }
         Ok(())
     }

@@ -4,8 +4,8 @@
 mod lower;
 
 use gitopsc::ast;
-use gitopsc::diagnostics::{Code, Diagnostic, FileId, Span};
-use gitopsc::syntax::{collect_comments, nesting_depth, MAX_DEPTH};
+use gitopsc::diagnostics::{Diagnostic, FileId, Span};
+use gitopsc::syntax::{collect_comments, nesting_depth, too_deep_nesting, MAX_DEPTH};
 use pest::Parser as _;
 
 #[derive(pest_derive::Parser)]
@@ -25,15 +25,7 @@ pub enum Verdict {
 
 pub fn parse(file: FileId, text: &str) -> Verdict {
     if let Some((_, at)) = nesting_depth(text, MAX_DEPTH) {
-        return Verdict::Invalid(
-            Diagnostic::new(
-                Code::TooDeep,
-                Span::new(file, at, at + 1),
-                format!("this nests more than {MAX_DEPTH} levels deep"),
-            )
-            .label("too deep from here on")
-            .help("split the value into named declarations"),
-        );
+        return Verdict::Invalid(too_deep_nesting(Span::new(file, at, at + 1)));
     }
     pest::set_call_limit(Some(
         std::num::NonZeroUsize::new(20_000_000).expect("nonzero"),

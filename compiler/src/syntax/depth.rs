@@ -7,9 +7,9 @@
 //! place (in reading order) where it does and report it.
 
 use super::lexer::skip_trivia;
-use super::literal::MAX_EXPR_DEPTH;
+use super::literal::{too_deep_expr, MAX_EXPR_DEPTH};
 use crate::ast::*;
-use crate::diagnostics::{Code, Diagnostic, FileId, Span};
+use crate::diagnostics::{Diagnostic, FileId, Span};
 
 pub(super) struct DepthCheck<'a> {
     pub file: FileId,
@@ -87,13 +87,7 @@ impl DepthCheck<'_> {
     fn enter(&mut self, extra: usize, span: Span) -> R {
         self.depth += extra;
         if self.depth > MAX_EXPR_DEPTH {
-            return Err(Diagnostic::new(
-                Code::TooDeep,
-                span,
-                format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
-            )
-            .label("too deep")
-            .help("split it into smaller expressions or named declarations"));
+            return Err(too_deep_expr(span));
         }
         Ok(())
     }

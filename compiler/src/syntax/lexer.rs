@@ -6,6 +6,8 @@
 //! and answers with the offset just past the token, or `None` when there is no such token
 //! there. Each one follows the rule of the same name in `gitops.pest` exactly.
 
+use super::trivia::table;
+
 /// `WHITESPACE` and `COMMENT`: blanks, `\u{feff}`, `// …` to the end of the line, `/* … */`.
 /// Returns the offset of the first byte that is not trivia. An unclosed `/*` is not trivia.
 #[inline]
@@ -120,17 +122,6 @@ pub fn int_end(b: &[u8], i: usize) -> Option<usize> {
         .get(d)
         .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'%');
     (d > start && next_ok).then_some(d)
-}
-
-/// A table of the bytes in `set`.
-const fn table(set: &[u8]) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < set.len() {
-        t[set[i] as usize] = true;
-        i += 1;
-    }
-    t
 }
 
 /// The bytes that can end a run of text in a `"…"` string, and in a `"""…"""` string (NUL is

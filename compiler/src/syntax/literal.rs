@@ -10,6 +10,17 @@ pub const MAX_EXPR_DEPTH: usize = 512;
 
 type R<T> = Result<T, Diagnostic>;
 
+/// The diagnostic for an expression nesting deeper than [`MAX_EXPR_DEPTH`] at `span`.
+pub fn too_deep_expr(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TooDeep,
+        span,
+        format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+    )
+    .label("too deep")
+    .help("split it into smaller expressions or named declarations")
+}
+
 /// Removes the first line break, the last line if blank, and the common indentation of a
 /// `"""` string.
 pub fn dedent(raw: &str) -> String {

@@ -30,20 +30,22 @@ const SHALLOW: usize = 24;
 /// an unoptimised build. Only the pages used are ever touched.
 const DEEP_STACK: usize = 64 << 20;
 
+/// The diagnostic for text nesting deeper than [`MAX_DEPTH`], at the bracket that goes too deep.
+pub fn too_deep_nesting(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TooDeep,
+        span,
+        format!("this nests more than {MAX_DEPTH} levels deep"),
+    )
+    .label("too deep from here on")
+    .help("split the value into named declarations")
+}
+
 /// Parses one file. On a syntax error the result has no tree and exactly one diagnostic.
 pub fn parse(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
     let (depth, comments) = match trivia::prescan(text, MAX_DEPTH) {
         Ok(scanned) => scanned,
-        Err(at) => {
-            let span = Span::new(file, at, at + 1);
-            return Err(Diagnostic::new(
-                Code::TooDeep,
-                span,
-                format!("this nests more than {MAX_DEPTH} levels deep"),
-            )
-            .label("too deep from here on")
-            .help("split the value into named declarations"));
-        }
+        Err(at) => return Err(too_deep_nesting(Span::new(file, at, at + 1))),
     };
     let parse = || parser::Parser::new(file, text).parse_file();
     let stmts = if depth <= SHALLOW {
@@ -114,6 +116,11 @@ mod tests {
                 "@",
             ),
         ];
+        assert_syntax_errors(cases);
+    }
+
+    /// Each source fails with E0001, the message given, and its span on the text given.
+    fn assert_syntax_errors(cases: &[(&str, &str, &str)]) {
         for (source, message, at) in cases {
             let d = parse(0, source).expect_err(source);
             assert_eq!(d.code.as_str(), "E0001", "{source}");
@@ -152,17 +159,7 @@ mod tests {
             ),
             ("x = 1 /* note", "this comment is never closed", "/*"),
         ];
-        for (source, message, at) in cases {
-            let d = parse(0, source).expect_err(source);
-            assert_eq!(d.code.as_str(), "E0001", "{source}");
-            assert_eq!(&d.message, message, "{source}");
-            let span = d.primary.span;
-            assert_eq!(
-                &&source[span.start as usize..span.end as usize],
-                at,
-                "{source}"
-            );
-        }
+        assert_syntax_errors(cases);
     }
 
     /// Well-formed text that cannot be read is reported with its own code, once the whole file

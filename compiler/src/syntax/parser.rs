@@ -24,7 +24,7 @@ use super::lexer::{
     skip_trivia, string_text_end,
 };
 use super::literal::{dedent, duration_millis, unescape, MAX_EXPR_DEPTH};
-use super::MAX_DEPTH;
+use super::{too_deep_nesting, MAX_DEPTH};
 use crate::ast::*;
 use crate::diagnostics::{Code, Diagnostic, FileId, Span};
 use std::collections::HashSet;
@@ -276,15 +276,7 @@ impl<'a> Parser<'a> {
     fn open(&mut self, kind: OpenKind, at: usize) -> bool {
         self.open.push(Open { kind, at });
         if self.open.len() > MAX_DEPTH && self.fatal.is_none() {
-            self.fatal = Some(
-                Diagnostic::new(
-                    Code::TooDeep,
-                    self.span(at, at + 1),
-                    format!("this nests more than {MAX_DEPTH} levels deep"),
-                )
-                .label("too deep from here on")
-                .help("split the value into named declarations"),
-            );
+            self.fatal = Some(too_deep_nesting(self.span(at, at + 1)));
         }
         self.fatal.is_none()
     }

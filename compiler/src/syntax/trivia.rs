@@ -19,7 +19,7 @@ enum Frame {
 }
 
 /// A table of the bytes in `set`.
-const fn table(set: &[u8]) -> [bool; 256] {
+pub(super) const fn table(set: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < set.len() {
