@@ -23,27 +23,67 @@ pub const MODULES: &[(&str, &str)] = &[
 /// The modules the given sources need: `pins`, every module they name as `std.NAME`, and the
 /// modules those name in turn.
 pub fn modules_for<'t>(texts: impl Iterator<Item = &'t str>) -> Vec<(&'static str, &'static str)> {
-    let mut wanted = vec!["pins"];
+    let mut wanted = vec![false; MODULES.len()];
+    wanted[0] = true;
     let mut queue: Vec<&str> = texts.collect();
     while let Some(text) = queue.pop() {
-        for (name, body) in MODULES {
-            if !wanted.contains(name) && mentions(text, name) {
-                wanted.push(name);
-                queue.push(body);
+        for name in mentioned(text) {
+            if let Some(i) = MODULES.iter().position(|(n, _)| *n == name) {
+                if !wanted[i] {
+                    wanted[i] = true;
+                    queue.push(MODULES[i].1);
+                }
             }
         }
     }
     MODULES
         .iter()
-        .filter(|(n, _)| wanted.contains(n))
-        .copied()
+        .zip(wanted)
+        .filter(|(_, w)| *w)
+        .map(|(m, _)| *m)
         .collect()
 }
 
-fn mentions(text: &str, module: &str) -> bool {
-    let needle = format!("std.{module}");
-    text.match_indices(&needle).any(|(i, _)| {
-        let after = text[i + needle.len()..].chars().next();
-        !matches!(after, Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '-')
+/// Every name that follows `std.` in a text, read in one pass (a name is what an identifier
+/// may hold: letters, digits, `_` and `-`).
+fn mentioned(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("std.").map(move |(i, m)| {
+        let rest = &text[i + m.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        &rest[..end]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&'static str> {
+        modules_for(std::iter::once(text))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    #[test]
+    fn a_module_is_wanted_only_when_named_in_full() {
+        assert_eq!(names("step x = std.go.build(svc)"), ["pins", "go"]);
+        // `std.gox` and `std.go_x` name no module; `std.image` pulls in what it names itself.
+        assert_eq!(names("std.gox std.go_x std.go-x"), ["pins"]);
+        assert_eq!(names("no library at all"), ["pins"]);
+        assert_eq!(names("std.npm\nstd.npm"), ["pins", "npm"]);
+    }
+
+    #[test]
+    fn modules_named_by_modules_are_wanted_too() {
+        for (name, body) in MODULES {
+            let direct = names(&format!("std.{name}"));
+            assert!(direct.contains(name), "{name}");
+            for other in mentioned(body).filter(|n| MODULES.iter().any(|(m, _)| m == n)) {
+                assert!(direct.contains(&other), "{name} names {other}");
+            }
+        }
+    }
 }

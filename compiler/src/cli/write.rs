@@ -274,10 +274,25 @@ pub fn print_stream(project: &Project, files: &[RenderedFile]) -> i32 {
     use std::io::Write;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut written = || -> std::io::Result<()> {
+        // Each repository's folder, as text ending in `/` (empty for a single repository).
+        let prefix = |repo| {
+            let root = repo_root(Path::new(""), project, repo);
+            let root = root.to_string_lossy();
+            if root.is_empty() {
+                String::new()
+            } else {
+                format!("{root}/")
+            }
+        };
+        let (app, gitops) = (prefix(Repo::App), prefix(Repo::Gitops));
         for f in files {
-            let path = repo_root(Path::new(""), project, f.repo).join(&f.path);
-            writeln!(out, "---\n# file: {}", path.display())?;
-            out.write_all(f.text.as_bytes())?;
+            let folder = match f.repo {
+                Repo::App => &app,
+                Repo::Gitops => &gitops,
+            };
+            for part in ["---\n# file: ", folder, &f.path, "\n", &f.text] {
+                out.write_all(part.as_bytes())?;
+            }
         }
         out.flush()
     };

@@ -132,25 +132,51 @@ pub fn render_unsorted(
 
 /// Serialises one file: the header, then its documents separated by `---`.
 pub fn render_file(source_name: &str, f: &OutputFile) -> Result<RenderedFile, String> {
-    let mut text = String::with_capacity(256 * f.docs.len().max(1));
-    text.push_str(HEADER_PREFIX);
-    text.push_str(source_name);
-    text.push_str(" - do not edit\n");
-    for (i, doc) in f.docs.iter().enumerate() {
-        if i > 0 {
-            text.push_str("---\n");
-        }
-        doc.write_yaml(&mut text)
-            .map_err(|e| format!("{}: {e}", f.path))?;
+    // Each thread writes into one buffer that keeps its capacity from file to file, and each
+    // file's text is copied out at its exact length: one allocation per file instead of one
+    // per doubling, and no spare room kept while texts wait to be written.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    // Texts are kept until every file is written: without the room they grew into.
-    text.shrink_to_fit();
-    Ok(RenderedFile {
-        repo: f.repo,
-        path: f.path.clone(),
-        text,
+    SCRATCH.with(|scratch| {
+        let mut fresh = String::new();
+        // A document that renders a file while rendering a file (none does) gets a buffer of
+        // its own rather than a borrow error.
+        let mut borrowed = scratch.try_borrow_mut();
+        let text = match borrowed.as_deref_mut() {
+            Ok(buffer) => buffer,
+            Err(_) => &mut fresh,
+        };
+        text.clear();
+        text.push_str(HEADER_PREFIX);
+        text.push_str(source_name);
+        text.push_str(" - do not edit\n");
+        for (i, doc) in f.docs.iter().enumerate() {
+            if i > 0 {
+                text.push_str("---\n");
+            }
+            doc.write_yaml(text)
+                .map_err(|e| format!("{}: {e}", f.path))?;
+        }
+        // A large file takes the buffer itself, shrunk in place, rather than a copy: the
+        // buffer is not worth keeping, and a copy would double the file in memory for a while.
+        let text = if text.len() > SCRATCH_KEEP {
+            let mut own = std::mem::take(text);
+            own.shrink_to_fit();
+            own
+        } else {
+            text.as_str().to_owned()
+        };
+        Ok(RenderedFile {
+            repo: f.repo,
+            path: f.path.clone(),
+            text,
+        })
     })
 }
+
+/// The largest render buffer a thread keeps between files.
+const SCRATCH_KEEP: usize = 1 << 20;
 
 /// Orders rendered files by repository and path; two files at one path are a compiler bug.
 pub fn sort_files(mut out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, String> {

@@ -217,7 +217,33 @@ enum Blocks {
 
 /// Chooses the style of a string.
 fn style_of(s: &str, blocks: Blocks) -> Style {
+    if simple_plain(s) {
+        return Style::Plain;
+    }
     style_after(s, &scan(s), blocks)
+}
+
+/// Bytes that never change how a plain scalar reads, wherever they stand after its first
+/// byte: letters, digits, `-`, `_`, `.` and `/`.
+const SIMPLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
+        b += 1;
+    }
+    table
+};
+
+/// The common case, decided without a full scan: a letter followed by [`SIMPLE`] bytes is
+/// plain unless a resolver reads it as a keyword, an infinity or NaN. It gives the same answer
+/// as [`style_after`] for every such string (a test holds it to that).
+fn simple_plain(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.iter().all(|&b| SIMPLE[usize::from(b)])
+        && !resolves_to_non_string(s)
 }
 
 /// [`style_of`], given what a scan of the string found.
@@ -585,12 +611,17 @@ impl<'a> ValueSer<'a> {
     }
 
     fn string(self, s: &str) -> Result<(), YamlError> {
+        if simple_plain(s) {
+            return self.scalar(s);
+        }
         let found = scan(s);
         // Only a string holding NUL (which the scan counts as needing an escape) can carry a
         // comment.
-        if found.escape && s.as_bytes().contains(&0) {
-            if let Some((value, comment)) = s.split_once(super::COMMENT_SEP) {
-                return self.commented(value, comment);
+        if found.escape {
+            // The separator starts with NUL: find that byte, then compare the rest in place.
+            let nul = s.as_bytes().iter().position(|&b| b == 0);
+            if let Some(i) = nul.filter(|&i| s[i..].starts_with(super::COMMENT_SEP)) {
+                return self.commented(&s[..i], &s[i + super::COMMENT_SEP.len()..]);
             }
         }
         match style_after(s, &found, self.blocks) {
@@ -1219,6 +1250,40 @@ mod tests {
             s in "([a-z ]{0,9}[: #\\t\\n\\x00\\x1f\\x7f\\u{85}\\u{2028}\\u{feff}\\u{e9}\\u{1f600}]){0,4}[a-z ]{0,9}"
         ) {
             prop_assert_eq!(scan(&s), scan_bytewise(&s));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_simple_case_agrees_with_the_full_style_choice(
+            s in "[a-zA-Z0-9._/ :#'-]{0,12}|(y|n|yes|no|on|off|true|false|null|inf|nan|Infinity|NaN)[a-z0-9]{0,2}"
+        ) {
+            for blocks in [Blocks::Never, Blocks::NoKeep, Blocks::All] {
+                let full = style_after(&s, &scan(&s), blocks);
+                if simple_plain(&s) {
+                    prop_assert_eq!(full, Style::Plain, "{:?}", s);
+                }
+                prop_assert_eq!(style_of(&s, blocks), full, "{:?}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn keywords_and_numbers_are_not_simple() {
+        for s in [
+            "y", "No", "TRUE", "off", "null", "inf", "NaN", "nan", "Infinity", "1", "0x1f",
+        ] {
+            assert!(!simple_plain(s), "{s}");
+            assert_ne!(style_of(s, Blocks::All), Style::Plain, "{s}");
+        }
+        for s in [
+            "main",
+            "ghcr.io/example/svc-1",
+            "a_b-c.d",
+            "yes-please",
+            "info",
+        ] {
+            assert!(simple_plain(s), "{s}");
         }
     }
 
