@@ -50,6 +50,87 @@ impl<T: serde::Serialize + Debug + Send + Sync> DocBody for T {
     }
 }
 
+/// A document that ends in a map of many independent entries (a workflow's `jobs:`), written
+/// in slices on several threads. Its `Serialize` form is the whole document (for JSON views);
+/// the YAML writer asks for the parts.
+pub trait SplitDoc: serde::Serialize + Debug + Send + Sync {
+    /// The key of the last entry, the map written in slices.
+    fn split_key(&self) -> &'static str;
+    /// Writes every entry of the document before the last, as a block mapping at column 0.
+    fn write_head(&self, out: &mut String) -> Result<(), yaml::YamlError>;
+    /// How many entries the last map may have (some may write nothing).
+    fn entries(&self) -> usize;
+    /// Writes the entries `range` of the last map, each at column 2.
+    fn write_slice(
+        &self,
+        range: std::ops::Range<usize>,
+        out: &mut String,
+    ) -> Result<(), yaml::YamlError>;
+}
+
+/// A [`SplitDoc`] as a document: the YAML writer renders the slices of its last map on up to
+/// [`crate::threads`] threads and joins them in order, so the text is the same as the whole
+/// document written at once.
+#[derive(Debug)]
+pub struct Split<T>(pub T);
+
+/// Entries per slice below which a map is not worth splitting.
+const SLICE_MIN: usize = 64;
+
+impl<T: SplitDoc> Split<T> {
+    fn write_split(&self, out: &mut String) -> Result<(), yaml::YamlError> {
+        let doc = &self.0;
+        doc.write_head(out)?;
+        out.push_str(doc.split_key());
+        let n = doc.entries();
+        let threads = crate::threads();
+        let slices = (n / SLICE_MIN).clamp(1, 4 * threads);
+        let bounds: Vec<std::ops::Range<usize>> = (0..slices)
+            .map(|i| i * n / slices..(i + 1) * n / slices)
+            .collect();
+        out.push(':');
+        let start = out.len();
+        out.push('\n');
+        let texts = crate::parallel_map(&bounds, threads, |r| {
+            let mut text = String::new();
+            doc.write_slice(r.clone(), &mut text).map(|()| text)
+        });
+        for text in texts {
+            out.push_str(&text?);
+        }
+        if out.len() == start + 1 {
+            // No entry at all: an empty map, as the writer spells it.
+            out.truncate(start);
+            out.push_str(" {}\n");
+        }
+        Ok(())
+    }
+}
+
+impl<T: SplitDoc> DocBody for Split<T> {
+    fn write_yaml(&self, out: &mut String) -> Result<(), yaml::YamlError> {
+        let start = out.len();
+        let result = self.write_split(out);
+        // A document ending in blank lines (a `|+` scalar last) is written whole, so the
+        // writer can fall back to `|` as it does for any document.
+        if result.is_err() || out.ends_with("\n\n") {
+            out.truncate(start);
+            return yaml::write(out, &self.0);
+        }
+        result
+    }
+    fn to_json(&self) -> serde_json::Value {
+        self.0.to_json()
+    }
+    fn to_json_text(&self) -> String {
+        self.0.to_json_text()
+    }
+    #[cfg(feature = "bench-floors")]
+    fn to_serde_yaml(&self) -> String {
+        self.0.to_serde_yaml()
+    }
+}
+
 /// Separates a scalar from the comment the YAML writer puts after it. Program text cannot hold
 /// a NUL character, so no user string contains it.
 pub const COMMENT_SEP: &str = "\u{0}#gitopsc-comment\u{0}";
@@ -188,4 +269,98 @@ pub fn sort_files(mut out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, Strin
         return Err(format!("two generated files share the path {}", w[0].path));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::ser::{SerializeMap, SerializeStruct, Serializer};
+
+    /// A document shaped like a workflow: a head, then `jobs:` with `n` entries, of which
+    /// every seventh writes nothing and the last value is `tail`.
+    #[derive(Debug)]
+    struct Doc {
+        n: usize,
+        tail: &'static str,
+    }
+
+    impl Doc {
+        fn value(&self, i: usize) -> Option<serde_json::Value> {
+            if i % 7 == 3 {
+                return None;
+            }
+            let text = if i + 1 == self.n {
+                self.tail.to_string()
+            } else {
+                format!("line {i}\nnext: line\n")
+            };
+            Some(
+                serde_json::json!({"name": format!("job {i}"), "on": "yes", "run": text, "needs": [i / 2]}),
+            )
+        }
+    }
+
+    struct Entries<'a>(&'a Doc);
+
+    impl serde::Serialize for Entries<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(None)?;
+            for i in 0..self.0.n {
+                if let Some(v) = self.0.value(i) {
+                    map.serialize_entry(&format!("job-{i}"), &v)?;
+                }
+            }
+            map.end()
+        }
+    }
+
+    impl serde::Serialize for Doc {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Doc", 3)?;
+            st.serialize_field("name", "ci")?;
+            st.serialize_field("on", &["push"])?;
+            st.serialize_field("jobs", &Entries(self))?;
+            st.end()
+        }
+    }
+
+    impl SplitDoc for Doc {
+        fn split_key(&self) -> &'static str {
+            "jobs"
+        }
+        fn write_head(&self, out: &mut String) -> Result<(), yaml::YamlError> {
+            yaml::write(out, &serde_json::json!({"name": "ci", "on": ["push"]}))
+        }
+        fn entries(&self) -> usize {
+            self.n
+        }
+        fn write_slice(
+            &self,
+            r: std::ops::Range<usize>,
+            out: &mut String,
+        ) -> Result<(), yaml::YamlError> {
+            for i in r {
+                if let Some(v) = self.value(i) {
+                    yaml::write_entry(out, 2, &format!("job-{i}"), &v)?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_split_document_reads_as_the_whole_document() {
+        for n in [0, 1, 3, 4, 63, 64, 65, 200, 1000] {
+            for tail in ["plain", "two\nlines\n", "kept blank lines\n\n\n"] {
+                let doc = Doc { n, tail };
+                let mut whole = String::new();
+                yaml::write(&mut whole, &doc).expect("writes");
+                let mut split = String::new();
+                Split(Doc { n, tail })
+                    .write_yaml(&mut split)
+                    .expect("writes");
+                assert_eq!(split, whole, "n = {n}, tail = {tail:?}");
+            }
+        }
+    }
 }

@@ -59,6 +59,30 @@ pub fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<(), Y
     result
 }
 
+/// Writes one entry of a block mapping, `key: value`, with the key at column `col`; `out` must
+/// end at the start of a line. A map's entries written one by one this way (at the column its
+/// entries take) read exactly as the map written whole.
+pub fn write_entry<K, V>(out: &mut String, col: usize, key: &K, value: &V) -> Result<(), YamlError>
+where
+    K: Serialize + ?Sized,
+    V: Serialize + ?Sized,
+{
+    let start = out.len();
+    push_spaces(out, col);
+    let mut entry = Compound {
+        out,
+        col,
+        after_key: false,
+        blocks: Blocks::All,
+        empty: true,
+    };
+    let result = ser::SerializeMap::serialize_entry(&mut entry, key, value);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
 /// The error returned when a value cannot be written as YAML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
