@@ -17,11 +17,11 @@ use super::Ctx;
 use crate::emit::with_comment;
 use crate::ir::{
     Cond, Job, JobId, Matrix, MatrixAxis, ParamType, Permission, Pipeline, PipelineCall, Program,
-    Ref, Step, StepKind, Template,
+    Ref, StepKind, Template,
 };
 use indexmap::{IndexMap, IndexSet};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The `jobs:` map of a workflow. Each job is built as it is written and let go right after,
 /// so a workflow of thousands of jobs never holds them all at once.
@@ -51,14 +51,17 @@ impl std::fmt::Debug for Jobs<'_> {
     }
 }
 
-/// Facts about every job of a pipeline, computed once.
+/// Facts about every job of a pipeline, computed once, before any job is written.
+///
+/// It holds what one job's text depends on in other jobs (needs, outputs, whether a needed
+/// job may be skipped), never the jobs' steps: those are resolved again while each job is
+/// written ([`steps::resolved_steps`]), so a workflow of thousands of jobs never holds them
+/// all at once.
 pub struct Plan<'t> {
     /// Each job's direct needs: the IR's, plus any job its condition or templates read.
     pub needs: Vec<Vec<JobId>>,
-    /// Each job's resolved GitHub steps.
-    pub steps: Vec<Vec<Resolved<'t>>>,
     /// Each job's outputs (result names), in a fixed order.
-    pub outputs: Vec<Vec<String>>,
+    pub outputs: Vec<Vec<&'t str>>,
     /// Whether a job may end up skipped by its own condition.
     pub skippable: Vec<bool>,
     /// The workflow runs on events used to publish releases (tags, release branches).
@@ -70,13 +73,6 @@ pub struct Plan<'t> {
 impl<'t> Plan<'t> {
     pub fn new(ctx: &Ctx<'t>, publishing: bool, pull_requests: bool) -> Plan<'t> {
         let jobs = &ctx.pipeline.jobs;
-        let steps: Vec<Vec<Resolved<'t>>> = jobs
-            .iter()
-            .map(|j| {
-                ctx.task(j)
-                    .map_or_else(Vec::new, |t| steps::resolved_steps(j, t))
-            })
-            .collect();
         let skippable = jobs
             .iter()
             .map(|j| {
@@ -84,12 +80,34 @@ impl<'t> Plan<'t> {
                 !j.finally && (own || !changed_axes(j).is_empty())
             })
             .collect();
-        let outputs = outputs(ctx, &steps);
-        let needs = effective_needs(ctx, &steps);
+        // One walk over the jobs, each job's steps resolved once into a buffer and let go.
+        // Needs grow in job order (the cycle check sees the edges of earlier jobs), and the
+        // results read are recorded in the order outputs are listed: those of templates and
+        // conditions first, then those of change tests and matrix axes.
+        let mut needs = ir_needs(ctx);
+        let mut outputs = Outputs::new(ctx);
+        let mut changed: Vec<(JobId, &'t str)> = Vec::new();
+        let mut steps: Vec<Resolved<'t>> = Vec::new();
+        for (j, job) in jobs.iter().enumerate() {
+            steps.clear();
+            if let Some(task) = ctx.task(job) {
+                steps.extend(steps::resolved_steps(job, task));
+            }
+            for k in jobs_read(job, &steps) {
+                if k != j && k < jobs.len() && !needs[j].contains(&k) && !reaches(&needs, k, j) {
+                    needs[j].push(k);
+                }
+            }
+            needs[j].sort_unstable();
+            result_reads(job, &steps, &mut |k, name| outputs.read(k, name));
+            changed_reads(ctx, job, &steps, &mut changed);
+        }
+        for (k, name) in changed {
+            outputs.read(k, name);
+        }
         Plan {
             needs,
-            steps,
-            outputs,
+            outputs: outputs.into_lists(),
             skippable,
             publishing,
             pull_requests,
@@ -101,12 +119,10 @@ fn condition(job: &Job) -> Option<Cond> {
     job.condition.as_ref().and_then(expr::simplified)
 }
 
-/// The IR's needs plus every job a job reads (status, change result, result), so `needs.X`
-/// is always defined; an edge that would close a cycle is left out.
-fn effective_needs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<JobId>> {
+/// Each job's needs as the IR states them (within the pipeline).
+fn ir_needs(ctx: &Ctx) -> Vec<Vec<JobId>> {
     let jobs = &ctx.pipeline.jobs;
-    let mut needs: Vec<Vec<JobId>> = jobs
-        .iter()
+    jobs.iter()
         .map(|j| {
             j.needs
                 .iter()
@@ -114,20 +130,11 @@ fn effective_needs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<JobId>> {
                 .filter(|&k| k < jobs.len())
                 .collect()
         })
-        .collect();
-    for (j, job) in jobs.iter().enumerate() {
-        let job_steps = steps.get(j).map_or(&[][..], Vec::as_slice);
-        for k in jobs_read(job, job_steps) {
-            if k != j && k < jobs.len() && !needs[j].contains(&k) && !reaches(&needs, k, j) {
-                needs[j].push(k);
-            }
-        }
-        needs[j].sort_unstable();
-    }
-    needs
+        .collect()
 }
 
-/// The jobs whose status or results a job reads.
+/// The jobs whose status or results a job reads, in a fixed order (the first edge that would
+/// close a cycle is the one left out).
 fn jobs_read(job: &Job, steps: &[Resolved]) -> Vec<JobId> {
     let mut read: Vec<JobId> = Vec::new();
     for c in job
@@ -137,17 +144,20 @@ fn jobs_read(job: &Job, steps: &[Resolved]) -> Vec<JobId> {
     {
         cond_jobs(c, &mut read);
     }
-    let mut visit = |t: &Template| {
-        for r in t.refs() {
-            if let Ref::Result { job, .. } = r {
-                read.push(*job);
-            }
+    let mut visit = |r: &Ref| {
+        if let Ref::Result { job, .. } = r {
+            read.push(*job);
         }
     };
-    job.args.values().for_each(&mut visit);
-    call_inputs(job).for_each(&mut visit);
+    job.args
+        .values()
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
+    call_inputs(job)
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
     for s in steps {
-        step_templates(s, &mut visit);
+        step_refs(s, &mut visit);
     }
     read.extend(changed_axes(job).into_iter().map(|(k, _)| k));
     read
@@ -211,98 +221,130 @@ fn changed_axes(job: &Job) -> Vec<(JobId, &str)> {
 }
 
 /// Every result read anywhere in the pipeline becomes an output of the job producing it.
-fn outputs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<String>> {
-    let jobs = &ctx.pipeline.jobs;
-    let mut out: Vec<IndexSet<String>> = jobs
-        .iter()
-        .map(|j| j.outputs.iter().cloned().collect())
-        .collect();
-    // Result names per task, built once: a change-detection task has one result per service.
-    let mut known: std::collections::HashMap<usize, HashSet<&str>> = Default::default();
-    for (job, name) in result_reads(ctx, steps) {
-        let Some(task) = jobs.get(job).map(|j| j.task) else {
-            continue;
+struct Outputs<'t> {
+    ctx: Ctx<'t>,
+    /// Per job: its declared outputs, then each result read, in the order first read.
+    lists: Vec<IndexSet<&'t str>>,
+    /// Result names per task, built on first use: a change-detection task has one result per
+    /// service.
+    known: HashMap<usize, HashSet<&'t str>>,
+}
+
+impl<'t> Outputs<'t> {
+    fn new(ctx: &Ctx<'t>) -> Self {
+        let lists = ctx
+            .pipeline
+            .jobs
+            .iter()
+            .map(|j| j.outputs.iter().map(String::as_str).collect())
+            .collect();
+        Outputs {
+            ctx: *ctx,
+            lists,
+            known: HashMap::new(),
+        }
+    }
+
+    /// Records a read of result `name` of job `job`; a name the job's task does not declare is
+    /// no output.
+    fn read(&mut self, job: JobId, name: &str) {
+        let Some(task) = self.ctx.pipeline.jobs.get(job).map(|j| j.task) else {
+            return;
         };
-        let names = known.entry(task).or_insert_with(|| {
-            ctx.program.tasks.get(task).map_or_else(HashSet::new, |t| {
+        let program = self.ctx.program;
+        let names = self.known.entry(task).or_insert_with(|| {
+            program.tasks.get(task).map_or_else(HashSet::new, |t| {
                 t.results.iter().map(|r| r.name.as_str()).collect()
             })
         });
-        if names.contains(name.as_str()) {
-            if let Some(list) = out.get_mut(job) {
+        if let Some(&name) = names.get(name) {
+            if let Some(list) = self.lists.get_mut(job) {
                 list.insert(name);
             }
         }
     }
-    out.into_iter().map(|s| s.into_iter().collect()).collect()
+
+    fn into_lists(self) -> Vec<Vec<&'t str>> {
+        self.lists
+            .into_iter()
+            .map(|s| s.into_iter().collect())
+            .collect()
+    }
 }
 
-/// Every (job, result) the pipeline reads: in arguments, conditions, concurrency groups,
-/// steps, change tests and matrix axes.
-fn result_reads(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<(JobId, String)> {
-    let jobs = &ctx.pipeline.jobs;
-    let mut reads: Vec<(JobId, String)> = Vec::new();
-    let mut visit = |t: &Template| {
-        for r in t.refs() {
-            if let Ref::Result { job, name } = r {
-                reads.push((*job, name.clone()));
-            }
+/// Every (job, result) a job reads in its arguments, call inputs, condition, concurrency
+/// group and steps, in that order.
+fn result_reads(job: &Job, steps: &[Resolved], f: &mut dyn FnMut(JobId, &str)) {
+    let mut visit = |r: &Ref| {
+        if let Ref::Result { job, name } = r {
+            f(*job, name);
         }
     };
-    for (j, job) in jobs.iter().enumerate() {
-        job.args.values().for_each(&mut visit);
-        call_inputs(job).for_each(&mut visit);
-        if let Some(c) = &job.condition {
-            expr::cond_templates(c, &mut visit);
-        }
-        if let Some(c) = &job.concurrency {
-            visit(&c.group);
-        }
-        for s in steps.get(j).into_iter().flatten() {
-            step_templates(s, &mut visit);
-        }
+    job.args
+        .values()
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
+    call_inputs(job)
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
+    if let Some(c) = &job.condition {
+        expr::cond_templates(c, &mut |t| t.refs().for_each(&mut visit));
     }
-    for (j, job) in jobs.iter().enumerate() {
-        let step_conds = steps.get(j).into_iter().flatten();
-        let conds = job
-            .condition
-            .iter()
-            .chain(step_conds.filter_map(|s| s.condition.as_ref()));
-        for c in conds {
-            changed_reads(ctx, c, &mut reads);
-        }
-        reads.extend(
-            changed_axes(job)
-                .into_iter()
-                .map(|(j, r)| (j, r.to_string())),
-        );
+    if let Some(c) = &job.concurrency {
+        c.group.refs().for_each(&mut visit);
     }
-    reads
+    for s in steps {
+        step_refs(s, &mut visit);
+    }
 }
 
-fn changed_reads(ctx: &Ctx, c: &Cond, out: &mut Vec<(JobId, String)>) {
+/// Every (job, result) a job's change tests (its own and its steps') and matrix axes read.
+fn changed_reads<'t>(
+    ctx: &Ctx<'t>,
+    job: &'t Job,
+    steps: &[Resolved],
+    out: &mut Vec<(JobId, &'t str)>,
+) {
+    let conds = job
+        .condition
+        .iter()
+        .chain(steps.iter().filter_map(|s| s.condition.as_ref()));
+    for c in conds {
+        cond_changed(ctx, c, out);
+    }
+    out.extend(changed_axes(job));
+}
+
+fn cond_changed<'t>(ctx: &Ctx<'t>, c: &Cond, out: &mut Vec<(JobId, &'t str)>) {
     match c {
-        Cond::Changed { job, service } => out.push((*job, ctx.service_name(*service).into())),
-        Cond::Not(inner) => changed_reads(ctx, inner, out),
-        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| changed_reads(ctx, c, out)),
+        Cond::Changed { job, service } => out.push((*job, ctx.service_name(*service))),
+        Cond::Not(inner) => cond_changed(ctx, inner, out),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| cond_changed(ctx, c, out)),
         _ => {}
     }
 }
 
-fn step_templates(s: &Step, f: &mut dyn FnMut(&Template)) {
-    s.env.values().for_each(&mut *f);
-    if let Some(c) = &s.condition {
-        expr::cond_templates(c, f);
+/// Calls `f` on every reference a step reads as the job runs it: in its environment, its
+/// condition, then its script and working directory, command, or inputs.
+fn step_refs(s: &Resolved, f: &mut dyn FnMut(&Ref)) {
+    let s_env = s.step.env.values();
+    for t in s_env {
+        s.refs(t, f);
     }
-    match &s.kind {
+    if let Some(c) = &s.condition {
+        expr::cond_templates(c, &mut |t| t.refs().for_each(&mut *f));
+    }
+    match &s.step.kind {
         StepKind::Run {
             script, workdir, ..
         } => {
-            f(script);
-            workdir.iter().for_each(f);
+            s.refs(script, f);
+            if let Some(w) = workdir {
+                s.refs(w, f);
+            }
         }
-        StepKind::Exec { command, .. } => command.iter().for_each(f),
-        StepKind::Uses { with, .. } => with.values().for_each(f),
+        StepKind::Exec { command, .. } => command.iter().for_each(|t| s.refs(t, f)),
+        StepKind::Uses { with, .. } => with.values().for_each(|t| s.refs(t, f)),
     }
 }
 
@@ -313,12 +355,12 @@ pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::AnyJob> {
         return call_job(ctx, plan, j, call).map(model::AnyJob::Call);
     }
     let task = ctx.task(job)?;
-    let steps = plan.steps.get(j).map_or(&[][..], Vec::as_slice);
-    let publishing = plan.publishing || steps::uses_publisher(steps);
+    let steps: Vec<Resolved> = steps::resolved_steps(job, task).collect();
+    let publishing = plan.publishing || steps::uses_publisher(&steps);
     let js = JobSteps {
         job,
         task,
-        steps,
+        steps: &steps,
         publishing,
     };
     Some(model::AnyJob::Steps(model::Job {
@@ -410,19 +452,17 @@ fn called_permissions(program: &Program, callee: &Pipeline, depth: usize) -> BTr
         if job.checks_out(task) {
             out.insert(Permission::ContentsRead);
         }
-        if pull_requests && lists_changes(&steps::resolved_steps(job, task)) {
+        if pull_requests && steps::resolved_steps(job, task).any(|s| lists_changes(&s)) {
             out.insert(Permission::PullRequestsRead);
         }
     }
     out
 }
 
-/// Whether a job runs the change filter, which lists a pull request's files through the API.
-fn lists_changes(steps: &[Resolved]) -> bool {
-    steps.iter().any(|s| {
-        matches!(&s.kind, StepKind::Uses { action, .. }
-            if action.name.eq_ignore_ascii_case("dorny/paths-filter"))
-    })
+/// Whether a step runs the change filter, which lists a pull request's files through the API.
+fn lists_changes(s: &Resolved) -> bool {
+    matches!(&s.step.kind, StepKind::Uses { action, .. }
+        if action.name.eq_ignore_ascii_case("dorny/paths-filter"))
 }
 
 /// Direct needs by id, sorted; a `finally` job waits for every job not waiting for it.
@@ -505,7 +545,7 @@ fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> IndexMap<String
     }
     let mut out = render_permissions(&perms, &format!("for task {}", js.task.name));
     // The change filter lists a pull request's files through the API.
-    if lists_changes(js.steps) && pull_requests && !out.contains_key("pull-requests") {
+    if js.steps.iter().any(lists_changes) && pull_requests && !out.contains_key("pull-requests") {
         let why = "lists the files a pull request changes";
         out.insert("pull-requests".into(), with_comment("read", why));
     }
@@ -628,14 +668,14 @@ fn job_outputs(plan: &Plan, j: JobId, task: &crate::ir::TaskDef) -> IndexMap<Str
     let results: std::collections::HashMap<&str, &crate::ir::ResultDef> =
         task.results.iter().map(|r| (r.name.as_str(), r)).collect();
     for name in plan.outputs.get(j).into_iter().flatten() {
-        let Some(r) = results.get(name.as_str()) else {
+        let Some(r) = results.get(name) else {
             continue;
         };
         if r.step.is_empty() {
             continue;
         }
         let value = format!("${{{{ steps.{}.outputs.{name} }}}}", r.step);
-        out.insert(name.clone(), value);
+        out.insert(name.to_string(), value);
     }
     out
 }

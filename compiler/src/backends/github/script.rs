@@ -194,15 +194,11 @@ pub struct StepEnv<'c, 'a> {
 }
 
 impl<'c, 'a> StepEnv<'c, 'a> {
-    /// Starts from the step's own `env:` entries, rendered inline.
-    pub fn new(ctx: &'c Ctx<'a>, own: &IndexMap<String, Template>) -> Self {
-        let vars = own
-            .iter()
-            .map(|(k, v)| (k.clone(), expr::inline(ctx, v)))
-            .collect();
+    /// Starts from the step's own `env:` entries, already rendered inline.
+    pub fn new(ctx: &'c Ctx<'a>, own: impl Iterator<Item = (String, String)>) -> Self {
         StepEnv {
             ctx,
-            vars,
+            vars: own.collect(),
             bound: BTreeMap::new(),
         }
     }

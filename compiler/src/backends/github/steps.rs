@@ -11,7 +11,10 @@ use super::expr;
 use super::model;
 use super::script::{Lang, StepEnv};
 use super::Ctx;
-use crate::ir::{ActionRef, GitField, Job, Permission, Ref, Step, StepKind, TaskDef, Template};
+use crate::ir::{
+    ActionRef, Cond, GitField, Job, Permission, Ref, Step, StepKind, TaskDef, Template,
+    TemplatePart,
+};
 use indexmap::IndexMap;
 use std::borrow::Cow;
 
@@ -109,43 +112,148 @@ fn is_action(a: &ActionRef, name: &str) -> bool {
     a.name.eq_ignore_ascii_case(name)
 }
 
-/// A task step as one job runs it: the task's own step when it reads no parameter and has no
-/// condition to simplify, else a copy with the job's arguments in place.
-pub type Resolved<'t> = Cow<'t, Step>;
+/// The job's value for each parameter of its task.
+#[derive(Clone, Copy)]
+struct Args<'t> {
+    job: &'t Job,
+    task: &'t TaskDef,
+}
 
-/// The task's GitHub steps with the job's arguments (or the parameters' defaults) in place of
-/// parameters, conditions simplified, and steps that can never run dropped.
-pub fn resolved_steps<'t>(job: &Job, task: &'t TaskDef) -> Vec<Resolved<'t>> {
-    let mut sub = |r: &Ref| match r {
-        Ref::Param(p) => Some(
-            job.args
-                .get(p)
-                .or_else(|| task.params.iter().find(|d| &d.name == p)?.default.as_ref())
-                .cloned()
-                .unwrap_or_default(),
-        ),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for s in task.github.iter().flatten() {
-        if s.condition.is_none() && !reads_params(s) {
-            out.push(Cow::Borrowed(s));
-            continue;
-        }
-        let mut step = substitute_step(s, &mut sub);
-        step.condition = match step.condition.as_ref().map(expr::simplified) {
-            None | Some(None) => None,
-            Some(Some(c)) if c.is_never() => continue,
-            Some(Some(c)) => Some(c),
-        };
-        out.push(Cow::Owned(step));
+impl<'t> Args<'t> {
+    /// What stands for parameter `p`: the job's argument, else the parameter's default; `None`
+    /// stands for the empty template.
+    fn value(&self, p: &str) -> Option<&'t Template> {
+        self.job.args.get(p).or_else(|| {
+            self.task
+                .params
+                .iter()
+                .find(|d| d.name == p)?
+                .default
+                .as_ref()
+        })
     }
-    out
+
+    /// [`Template::substitute`] with [`Args::value`] for each parameter.
+    fn substitute(&self, t: &Template) -> Template {
+        let mut out = Template::default();
+        for p in &t.parts {
+            match p {
+                TemplatePart::Lit(s) => out.push_lit(s),
+                TemplatePart::Ref(Ref::Param(p)) => {
+                    if let Some(v) = self.value(p) {
+                        out.append(v);
+                    }
+                }
+                TemplatePart::Ref(r) => out.push_ref(r.clone()),
+            }
+        }
+        out
+    }
+}
+
+/// A task step as one job runs it: the task's own step, seen through the job's arguments.
+///
+/// Nothing is copied up front: [`Resolved::template`] hands out each template with the
+/// arguments in place (borrowed unless a parameter sits inside other text), and
+/// [`Resolved::refs`] lists the references of that template without building it. Only a
+/// condition is resolved eagerly, since whether the step runs at all depends on it.
+pub struct Resolved<'t> {
+    pub step: &'t Step,
+    /// The step's condition with the arguments in place, simplified; `None` when it always runs.
+    pub condition: Option<Cond>,
+    args: Args<'t>,
+    /// The step reads a parameter or has a condition: its templates are the substituted ones,
+    /// whose adjacent literal parts are merged ([`Template::push_lit`]); a step that reads no
+    /// parameter and has no condition is the task's step exactly as it is.
+    substituted: bool,
+}
+
+impl<'t> Resolved<'t> {
+    /// `t`, one of the step's templates, as the job runs it: what [`Template::substitute`]
+    /// makes of it, borrowed from the task or the job whenever that is the same template.
+    pub fn template(&self, t: &'t Template) -> Cow<'t, Template> {
+        if !self.substituted {
+            return Cow::Borrowed(t);
+        }
+        match t.parts.as_slice() {
+            [TemplatePart::Ref(Ref::Param(p))] => match self.args.value(p) {
+                None => return Cow::Owned(Template::default()),
+                Some(v) if is_merged(v) => return Cow::Borrowed(v),
+                Some(_) => {}
+            },
+            _ if is_merged(t) && !t.refs().any(is_param) => return Cow::Borrowed(t),
+            _ => {}
+        }
+        Cow::Owned(self.args.substitute(t))
+    }
+
+    /// Calls `f` on each reference of [`Resolved::template`] of `t`, in order: a parameter's
+    /// references are those of the template standing for it (substitution only replaces
+    /// parameters, and merging literals adds or drops no reference).
+    pub fn refs(&self, t: &'t Template, f: &mut dyn FnMut(&'t Ref)) {
+        for r in t.refs() {
+            match r {
+                Ref::Param(p) => self
+                    .args
+                    .value(p)
+                    .into_iter()
+                    .flat_map(Template::refs)
+                    .for_each(&mut *f),
+                r => f(r),
+            }
+        }
+    }
+}
+
+fn is_param(r: &Ref) -> bool {
+    matches!(r, Ref::Param(_))
+}
+
+/// Whether a template is as [`Template::push_lit`] builds one: no empty literal part and no
+/// two literal parts in a row (so substituting would give it back unchanged).
+fn is_merged(t: &Template) -> bool {
+    let mut after_lit = false;
+    t.parts.iter().all(|p| {
+        let ok = match p {
+            TemplatePart::Lit(s) => !s.is_empty() && !after_lit,
+            TemplatePart::Ref(_) => true,
+        };
+        after_lit = matches!(p, TemplatePart::Lit(_));
+        ok
+    })
+}
+
+/// The task's GitHub steps as the job runs them: the job's arguments (or the parameters'
+/// defaults) in place of parameters, conditions simplified, and steps that can never run
+/// dropped.
+pub fn resolved_steps<'t>(job: &'t Job, task: &'t TaskDef) -> impl Iterator<Item = Resolved<'t>> {
+    let args = Args { job, task };
+    task.github.iter().flatten().filter_map(move |s| {
+        let condition = match &s.condition {
+            None => None,
+            Some(c) => {
+                let mut sub = |r: &Ref| match r {
+                    Ref::Param(p) => Some(args.value(p).cloned().unwrap_or_default()),
+                    _ => None,
+                };
+                match expr::simplified(&expr::substitute_cond(c, &mut sub)) {
+                    Some(c) if c.is_never() => return None,
+                    c => c,
+                }
+            }
+        };
+        Some(Resolved {
+            step: s,
+            condition,
+            args,
+            substituted: s.condition.is_some() || reads_params(s),
+        })
+    })
 }
 
 /// Whether any template of a step (its condition aside) reads a task parameter.
 fn reads_params(s: &Step) -> bool {
-    let params = |t: &Template| t.refs().any(|r| matches!(r, Ref::Param(_)));
+    let params = |t: &Template| t.refs().any(is_param);
     s.env.values().any(params)
         || match &s.kind {
             StepKind::Run {
@@ -156,62 +264,25 @@ fn reads_params(s: &Step) -> bool {
         }
 }
 
-fn substitute_step(s: &Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> Step {
-    let kind = match &s.kind {
-        StepKind::Run {
-            script,
-            image,
-            shell,
-            workdir,
-        } => StepKind::Run {
-            script: script.substitute(f),
-            image: image.clone(),
-            shell: shell.clone(),
-            workdir: workdir.as_ref().map(|w| w.substitute(f)),
-        },
-        StepKind::Exec { image, command } => StepKind::Exec {
-            image: image.clone(),
-            command: command.iter().map(|c| c.substitute(f)).collect(),
-        },
-        StepKind::Uses { action, with } => StepKind::Uses {
-            action: action.clone(),
-            with: with
-                .iter()
-                .map(|(k, v)| (k.clone(), v.substitute(f)))
-                .collect(),
-        },
-    };
-    Step {
-        id: s.id.clone(),
-        name: s.name.clone(),
-        kind,
-        env: s
-            .env
-            .iter()
-            .map(|(k, v)| (k.clone(), v.substitute(f)))
-            .collect(),
-        condition: s.condition.as_ref().map(|c| expr::substitute_cond(c, f)),
-        writes: s.writes.clone(),
-    }
-}
-
 /// Whether a job's own steps publish an artifact (a known publishing action that pushes).
 pub fn uses_publisher(steps: &[Resolved]) -> bool {
-    steps.iter().any(|s| match &s.kind {
+    steps.iter().any(|s| match &s.step.kind {
         StepKind::Uses { action, with } => {
             PUBLISHERS.iter().any(|p| is_action(action, p))
                 && !(is_action(action, "docker/build-push-action")
-                    && with.get("push").and_then(Template::as_literal).as_deref() == Some("false"))
+                    && with
+                        .get("push")
+                        .is_some_and(|t| s.template(t).literal().as_deref() == Some("false")))
         }
         _ => false,
     })
 }
 
 /// Everything the steps of one job depend on.
-pub struct JobSteps<'j> {
+pub struct JobSteps<'j, 't> {
     pub job: &'j Job,
     pub task: &'j TaskDef,
-    pub steps: &'j [Resolved<'j>],
+    pub steps: &'j [Resolved<'t>],
     /// The job publishes: caches stay off.
     pub publishing: bool,
 }
@@ -261,14 +332,19 @@ fn short_sha_step() -> model::Step {
 }
 
 /// Whether a step reads `git.short_sha` where GitHub, not a script, substitutes it.
-fn short_sha_outside_scripts(s: &Step) -> bool {
-    let short = |t: &Template| t.refs().any(|r| *r == Ref::Git(GitField::ShortSha));
-    let mut found = s.env.values().any(short);
+fn short_sha_outside_scripts(s: &Resolved) -> bool {
+    let short_sha = Ref::Git(GitField::ShortSha);
+    let short = |t| {
+        let mut found = false;
+        s.refs(t, &mut |r| found |= *r == short_sha);
+        found
+    };
+    let mut found = s.step.env.values().any(short);
     if let Some(c) = &s.condition {
-        expr::cond_templates(c, &mut |t| found |= short(t));
+        expr::cond_templates(c, &mut |t| found |= t.refs().any(|r| *r == short_sha));
     }
     found
-        || match &s.kind {
+        || match &s.step.kind {
             StepKind::Run { workdir, .. } => workdir.iter().any(short),
             StepKind::Uses { action, with } => with.iter().any(|(k, v)| {
                 short(v) && !(is_action(action, "actions/github-script") && k == "script")
@@ -340,15 +416,21 @@ fn no_steps(task: &str) -> model::Step {
     }
 }
 
-fn step(ctx: &Ctx, s: &Step, publishing: bool, write: bool) -> model::Step {
-    let mut env = StepEnv::new(ctx, &s.env);
+fn step(ctx: &Ctx, s: &Resolved, publishing: bool, write: bool) -> model::Step {
+    let step = s.step;
+    let mut env = StepEnv::new(
+        ctx,
+        step.env
+            .iter()
+            .map(|(k, v)| (k.clone(), expr::inline(ctx, &s.template(v)))),
+    );
     let mut out = model::Step {
-        name: s.name.clone(),
-        id: Some(s.id.clone()),
+        name: step.name.clone(),
+        id: Some(step.id.clone()),
         condition: s.condition.as_ref().map(|c| expr::cond_expr(ctx, c)),
         ..Default::default()
     };
-    match &s.kind {
+    match &step.kind {
         StepKind::Run {
             script,
             shell,
@@ -356,19 +438,20 @@ fn step(ctx: &Ctx, s: &Step, publishing: bool, write: bool) -> model::Step {
             ..
         } => {
             let shell = shell.clone().unwrap_or_else(|| "bash".into());
-            out.run = Some(env.script(script, Lang::of_shell(&shell)));
+            out.run = Some(env.script(&s.template(script), Lang::of_shell(&shell)));
             out.shell = Some(shell);
-            out.working_directory = workdir.as_ref().map(|w| expr::inline(ctx, w));
+            out.working_directory = workdir.as_ref().map(|w| expr::inline(ctx, &s.template(w)));
         }
         StepKind::Uses { action, with } => {
             out.uses = Some(uses(action));
-            out.with = action_inputs(ctx, action, with, &mut env);
+            out.with = action_inputs(ctx, s, action, with, &mut env);
             harden(action, &mut out.with, publishing, write);
         }
         // The checker keeps `command` steps out of GitHub realisations; one met anyway runs
         // as a script of its quoted words.
         StepKind::Exec { command, .. } => {
-            out.run = Some(env.script(&quoted_words(command), Lang::Bash));
+            let words = quoted_words(command.iter().map(|c| s.template(c)));
+            out.run = Some(env.script(&words, Lang::Bash));
             out.shell = Some("bash".into());
         }
     }
@@ -377,14 +460,14 @@ fn step(ctx: &Ctx, s: &Step, publishing: bool, write: bool) -> model::Step {
 }
 
 /// A command line as a shell script: each word double-quoted.
-fn quoted_words(command: &[Template]) -> Template {
+fn quoted_words<'t>(command: impl Iterator<Item = Cow<'t, Template>>) -> Template {
     let mut words = Template::default();
-    for (i, c) in command.iter().enumerate() {
+    for (i, c) in command.enumerate() {
         if i > 0 {
             words.push_lit(" ");
         }
         words.push_lit("\"");
-        words.append(c);
+        words.append(&c);
         words.push_lit("\"");
     }
     words
@@ -392,19 +475,21 @@ fn quoted_words(command: &[Template]) -> Template {
 
 /// An action's inputs rendered inline, except the code `actions/github-script` runs, which
 /// reads references from the environment like any script.
-fn action_inputs(
+fn action_inputs<'t>(
     ctx: &Ctx,
+    s: &Resolved<'t>,
     action: &ActionRef,
-    with: &IndexMap<String, Template>,
+    with: &'t IndexMap<String, Template>,
     env: &mut StepEnv,
 ) -> IndexMap<String, model::Scalar> {
     let code = is_action(action, "actions/github-script");
     with.iter()
         .map(|(k, v)| {
+            let v = s.template(v);
             let text = if code && k == "script" {
-                env.script(v, Lang::Js)
+                env.script(&v, Lang::Js)
             } else {
-                expr::inline(ctx, v)
+                expr::inline(ctx, &v)
             };
             (k.clone(), model::Scalar::Str(text))
         })
