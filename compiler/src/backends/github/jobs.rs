@@ -17,11 +17,11 @@ use super::Ctx;
 use crate::emit::with_comment;
 use crate::ir::{
     Cond, Job, JobId, Matrix, MatrixAxis, ParamType, Permission, Pipeline, PipelineCall, Program,
-    Ref, StepKind, Template,
+    Ref, ResultDef, StepKind, TaskId, Template,
 };
 use indexmap::{IndexMap, IndexSet};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// The `jobs:` map of a workflow. Each job is built as it is written and let go right after,
 /// so a workflow of thousands of jobs never holds them all at once.
@@ -60,8 +60,8 @@ impl std::fmt::Debug for Jobs<'_> {
 pub struct Plan<'t> {
     /// Each job's direct needs: the IR's, plus any job its condition or templates read.
     pub needs: Vec<Vec<JobId>>,
-    /// Each job's outputs (result names), in a fixed order.
-    pub outputs: Vec<Vec<&'t str>>,
+    /// Each job's outputs (results of its task), in a fixed order.
+    pub outputs: Vec<Vec<&'t ResultDef>>,
     /// Whether a job may end up skipped by its own condition.
     pub skippable: Vec<bool>,
     /// The workflow runs on events used to publish releases (tags, release branches).
@@ -225,9 +225,9 @@ struct Outputs<'t> {
     ctx: Ctx<'t>,
     /// Per job: its declared outputs, then each result read, in the order first read.
     lists: Vec<IndexSet<&'t str>>,
-    /// Result names per task, built on first use: a change-detection task has one result per
-    /// service.
-    known: HashMap<usize, HashSet<&'t str>>,
+    /// Results per task by name, built on first use: a change-detection task has one result
+    /// per service. Of results declared twice under one name, the last counts.
+    known: HashMap<TaskId, HashMap<&'t str, &'t ResultDef>>,
 }
 
 impl<'t> Outputs<'t> {
@@ -251,23 +251,38 @@ impl<'t> Outputs<'t> {
         let Some(task) = self.ctx.pipeline.jobs.get(job).map(|j| j.task) else {
             return;
         };
-        let program = self.ctx.program;
-        let names = self.known.entry(task).or_insert_with(|| {
-            program.tasks.get(task).map_or_else(HashSet::new, |t| {
-                t.results.iter().map(|r| r.name.as_str()).collect()
-            })
-        });
-        if let Some(&name) = names.get(name) {
+        if let Some(r) = self.result(task, name) {
             if let Some(list) = self.lists.get_mut(job) {
-                list.insert(name);
+                list.insert(&r.name);
             }
         }
     }
 
-    fn into_lists(self) -> Vec<Vec<&'t str>> {
-        self.lists
-            .into_iter()
-            .map(|s| s.into_iter().collect())
+    /// The result a task declares under `name`.
+    fn result(&mut self, task: TaskId, name: &str) -> Option<&'t ResultDef> {
+        let program = self.ctx.program;
+        let results = self.known.entry(task).or_insert_with(|| {
+            program.tasks.get(task).map_or_else(HashMap::new, |t| {
+                t.results.iter().map(|r| (r.name.as_str(), r)).collect()
+            })
+        });
+        results.get(name).copied()
+    }
+
+    /// Each job's outputs: the names listed that are results of its task.
+    fn into_lists(mut self) -> Vec<Vec<&'t ResultDef>> {
+        let pipeline = self.ctx.pipeline;
+        let lists = std::mem::take(&mut self.lists);
+        pipeline
+            .jobs
+            .iter()
+            .zip(lists)
+            .map(|(job, names)| {
+                names
+                    .into_iter()
+                    .filter_map(|name| self.result(job.task, name))
+                    .collect()
+            })
             .collect()
     }
 }
@@ -327,8 +342,7 @@ fn cond_changed<'t>(ctx: &Ctx<'t>, c: &Cond, out: &mut Vec<(JobId, &'t str)>) {
 /// Calls `f` on every reference a step reads as the job runs it: in its environment, its
 /// condition, then its script and working directory, command, or inputs.
 fn step_refs(s: &Resolved, f: &mut dyn FnMut(&Ref)) {
-    let s_env = s.step.env.values();
-    for t in s_env {
+    for t in s.step.env.values() {
         s.refs(t, f);
     }
     if let Some(c) = &s.condition {
@@ -349,7 +363,7 @@ fn step_refs(s: &Resolved, f: &mut dyn FnMut(&Ref)) {
 }
 
 /// One job of the workflow.
-pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::AnyJob> {
+pub fn job<'p>(ctx: &Ctx<'p>, plan: &Plan<'p>, j: JobId) -> Option<model::AnyJob<'p>> {
     let job = ctx.pipeline.jobs.get(j)?;
     if let Some(call) = &job.call {
         return call_job(ctx, plan, j, call).map(model::AnyJob::Call);
@@ -364,44 +378,48 @@ pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::AnyJob> {
         publishing,
     };
     Some(model::AnyJob::Steps(model::Job {
-        name: job.name.clone(),
+        name: &job.name,
         needs: needs(ctx, plan, j),
         condition: job_if(ctx, plan, j),
-        runs_on: job.runs_on.clone(),
+        runs_on: &job.runs_on,
         permissions: permissions(job, &js, plan.pull_requests),
         environment: environment(ctx, job),
         concurrency: concurrency(ctx, job),
         timeout_minutes: job.timeout_minutes,
         strategy: job.matrix.as_ref().map(|m| strategy(ctx, m)),
         services: services(job),
-        outputs: job_outputs(plan, j, task),
+        outputs: job_outputs(plan, j),
         steps: steps::build(ctx, &js),
     }))
 }
 
 /// A job that calls another pipeline's workflow: `uses:` its file, `with:` the inputs,
 /// `secrets:` each secret by name, and the permissions the called jobs request.
-fn call_job(ctx: &Ctx, plan: &Plan, j: JobId, call: &PipelineCall) -> Option<model::CallJob> {
+fn call_job<'p>(
+    ctx: &Ctx<'p>,
+    plan: &Plan<'p>,
+    j: JobId,
+    call: &'p PipelineCall,
+) -> Option<model::CallJob<'p>> {
     let job = ctx.pipeline.jobs.get(j)?;
     let callee = ctx.program.pipelines.get(call.pipeline)?;
     let with = call
         .inputs
         .iter()
-        .map(|(name, t)| (name.clone(), input_value(ctx, callee, name, t)))
+        .map(|(name, t)| (name.as_str(), input_value(ctx, callee, name, t)))
         .collect();
     let secrets = call
         .secrets
         .iter()
-        .map(|(name, s)| (name.clone(), format!("${{{{ secrets.{s} }}}}")))
+        .map(|(name, s)| (name.as_str(), format!("${{{{ secrets.{s} }}}}")))
         .collect();
     let mut perms = called_permissions(ctx.program, callee, 0);
     perms.extend(job.permissions.iter().copied());
-    let why = format!("for workflow {}", callee.name);
     Some(model::CallJob {
-        name: job.name.clone(),
+        name: &job.name,
         needs: needs(ctx, plan, j),
         condition: job_if(ctx, plan, j),
-        permissions: render_permissions(&perms, &why),
+        permissions: render_permissions(&perms, "workflow", &callee.name),
         concurrency: concurrency(ctx, job),
         strategy: job.matrix.as_ref().map(|m| strategy(ctx, m)),
         uses: format!("$/{}", super::workflow_path(ctx.program, callee)),
@@ -412,7 +430,7 @@ fn call_job(ctx: &Ctx, plan: &Plan, j: JobId, call: &PipelineCall) -> Option<mod
 
 /// An input value typed as the called workflow declares the input: GitHub refuses a string
 /// where a boolean or a number is declared.
-fn input_value(ctx: &Ctx, callee: &Pipeline, name: &str, t: &Template) -> model::Scalar {
+fn input_value<'t>(ctx: &Ctx, callee: &Pipeline, name: &str, t: &'t Template) -> model::Scalar<'t> {
     let ty = callee.inputs.iter().find(|i| i.name == name).map(|i| &i.ty);
     match (ty, t.as_literal()) {
         (Some(ParamType::Bool), Some(lit)) if lit == "true" || lit == "false" => {
@@ -466,18 +484,18 @@ fn lists_changes(s: &Resolved) -> bool {
 }
 
 /// Direct needs by id, sorted; a `finally` job waits for every job not waiting for it.
-fn needs(ctx: &Ctx, plan: &Plan, j: JobId) -> Vec<String> {
+fn needs<'p>(ctx: &Ctx<'p>, plan: &Plan, j: JobId) -> Vec<&'p str> {
     let jobs = &ctx.pipeline.jobs;
-    let mut ids: Vec<JobId> = plan.needs.get(j).cloned().unwrap_or_default();
+    let direct = plan.needs.get(j).map_or(&[][..], Vec::as_slice);
+    let mut names: Vec<&'p str> = direct.iter().map(|&k| ctx.job_id(k)).collect();
     if jobs.get(j).is_some_and(|job| job.finally) {
         for (k, other) in jobs.iter().enumerate() {
             if k != j && !other.finally && !reaches(&plan.needs, k, j) {
-                ids.push(k);
+                names.push(ctx.job_id(k));
             }
         }
     }
-    let mut names: Vec<String> = ids.iter().map(|&k| ctx.job_id(k).to_string()).collect();
-    names.sort();
+    names.sort_unstable();
     names.dedup();
     names
 }
@@ -500,21 +518,38 @@ fn job_if(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<String> {
         _ if skipped_need => Some("!cancelled() && !failure()"),
         _ => None,
     };
-    let guards: Vec<String> = changed_axes(job)
-        .into_iter()
-        .map(|(k, result)| format!("needs.{}.outputs.{result} != '[]'", ctx.job_id(k)))
-        .collect();
-    let alone = prefix.is_none() && guards.is_empty();
-    let mut parts: Vec<String> = prefix.into_iter().map(String::from).collect();
-    if let Some(c) = &cond {
-        let text = expr::cond_expr(ctx, c);
-        parts.push(match c {
-            Cond::Or(_) if !alone => format!("({text})"),
-            _ => text,
-        });
+    let guards = changed_axes(job);
+    if prefix.is_none() && cond.is_none() && guards.is_empty() {
+        return None;
     }
-    parts.extend(guards);
-    (!parts.is_empty()).then(|| parts.join(" && "))
+    let alone = prefix.is_none() && guards.is_empty();
+    // The parts joined by ` && `: the prefix, the condition, then a guard per computed axis.
+    let mut out = String::new();
+    if let Some(p) = prefix {
+        out.push_str(p);
+    }
+    if let Some(c) = &cond {
+        if prefix.is_some() {
+            out.push_str(" && ");
+        }
+        let parens = matches!(c, Cond::Or(_)) && !alone;
+        if parens {
+            out.push('(');
+        }
+        expr::push_cond_expr(ctx, c, &mut out);
+        if parens {
+            out.push(')');
+        }
+    }
+    for (i, (k, result)) in guards.into_iter().enumerate() {
+        if i > 0 || prefix.is_some() || cond.is_some() {
+            out.push_str(" && ");
+        }
+        for part in ["needs.", ctx.job_id(k), ".outputs.", result, " != '[]'"] {
+            out.push_str(part);
+        }
+    }
+    Some(out)
 }
 
 /// Why a job holds a permission (the comment GitHub reviewers and zizmor ask for).
@@ -538,24 +573,24 @@ fn reason(p: Permission) -> &'static str {
     }
 }
 
-fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> IndexMap<String, String> {
+fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> model::Permissions {
     let mut perms = job.all_permissions(js.task);
     if job.checks_out(js.task) {
         perms.insert(Permission::ContentsRead);
     }
-    let mut out = render_permissions(&perms, &format!("for task {}", js.task.name));
+    let mut out = render_permissions(&perms, "task", &js.task.name);
     // The change filter lists a pull request's files through the API.
     if js.steps.iter().any(lists_changes) && pull_requests && !out.contains_key("pull-requests") {
         let why = "lists the files a pull request changes";
-        out.insert("pull-requests".into(), with_comment("read", why));
+        out.insert("pull-requests", with_comment("read", why).into());
     }
     out
 }
 
 /// A job's `permissions:`: each scope once (a write grant includes the read), every grant but
-/// `contents: read` with a comment saying why (`reason, <whose>`).
-fn render_permissions(perms: &BTreeSet<Permission>, whose: &str) -> IndexMap<String, String> {
-    let mut out = IndexMap::new();
+/// `contents: read` with a comment saying why (`reason, for <kind> <name>`).
+fn render_permissions(perms: &BTreeSet<Permission>, kind: &str, name: &str) -> model::Permissions {
+    let mut out = IndexMap::with_capacity(perms.len());
     for p in perms {
         let (scope, level) = p.scope_level();
         if !p.is_write()
@@ -566,26 +601,34 @@ fn render_permissions(perms: &BTreeSet<Permission>, whose: &str) -> IndexMap<Str
             continue;
         }
         if *p == Permission::ContentsRead {
-            out.insert(scope.to_string(), level.to_string());
+            out.insert(scope, level.into());
             continue;
         }
-        let why = format!("{}, {whose}", reason(*p));
-        out.insert(scope.to_string(), with_comment(level, &why));
+        // `with_comment(level, "<reason>, for <kind> <name>")`, written in one go.
+        let why = reason(*p);
+        let sep = crate::emit::COMMENT_SEP;
+        let mut text = String::with_capacity(
+            level.len() + sep.len() + why.len() + kind.len() + name.len() + 8,
+        );
+        for part in [level, sep, why, ", for ", kind, " ", name] {
+            text.push_str(part);
+        }
+        out.insert(scope, text.into());
     }
     out
 }
 
-fn environment(ctx: &Ctx, job: &Job) -> Option<model::JobEnvironment> {
+fn environment<'p>(ctx: &Ctx<'p>, job: &Job) -> Option<model::JobEnvironment<'p>> {
     let env = ctx.program.environments.get(job.environment?)?;
     Some(model::JobEnvironment {
-        name: env.name.clone(),
+        name: &env.name,
         url: env.url.as_deref().map(expr::lit_inline),
     })
 }
 
 /// The job's own group, else one per environment (and service, and matrix cell) for deploys,
 /// so deploys to one place queue instead of overlapping, and no queued deploy replaces another.
-fn concurrency(ctx: &Ctx, job: &Job) -> Option<model::Concurrency> {
+fn concurrency<'p>(ctx: &Ctx<'p>, job: &'p Job) -> Option<model::Concurrency<'p>> {
     if let Some(c) = &job.concurrency {
         return Some(model::Concurrency {
             group: expr::inline(ctx, &c.group),
@@ -595,40 +638,37 @@ fn concurrency(ctx: &Ctx, job: &Job) -> Option<model::Concurrency> {
     let env = ctx.program.environments.get(job.environment?)?;
     let mut group = format!("deploy-{}", env.name);
     if let Some(s) = job.service.and_then(|s| ctx.program.services.get(s)) {
-        group.push_str(&format!("-{}", s.name));
+        group.push('-');
+        group.push_str(&s.name);
     }
     for axis in job.matrix.iter().flat_map(|m| m.axes.keys()) {
-        group.push_str(&format!("-${{{{ matrix.{axis} }}}}"));
+        group.push_str("-${{ matrix.");
+        group.push_str(axis);
+        group.push_str(" }}");
     }
     Some(model::Concurrency {
-        group,
+        group: group.into(),
         cancel_in_progress: model::Scalar::Bool(false),
     })
 }
 
-fn strategy(ctx: &Ctx, m: &Matrix) -> model::Strategy {
+fn strategy<'p>(ctx: &Ctx, m: &'p Matrix) -> model::Strategy<'p> {
     let mut matrix = IndexMap::new();
     for (name, axis) in &m.axes {
         let entry = match axis {
-            MatrixAxis::Values(v) => model::MatrixEntry::Values(v.clone()),
+            MatrixAxis::Values(v) => model::MatrixEntry::Values(v),
             MatrixAxis::Changed { job, result } => model::MatrixEntry::Expr(format!(
                 "${{{{ fromJSON(needs.{}.outputs.{result}) }}}}",
                 ctx.job_id(*job)
             )),
         };
-        matrix.insert(name.clone(), entry);
+        matrix.insert(name.as_str(), entry);
     }
     if !m.include.is_empty() {
-        matrix.insert(
-            "include".into(),
-            model::MatrixEntry::Rows(m.include.clone()),
-        );
+        matrix.insert("include", model::MatrixEntry::Rows(&m.include));
     }
     if !m.exclude.is_empty() {
-        matrix.insert(
-            "exclude".into(),
-            model::MatrixEntry::Rows(m.exclude.clone()),
-        );
+        matrix.insert("exclude", model::MatrixEntry::Rows(&m.exclude));
     }
     model::Strategy {
         matrix,
@@ -638,7 +678,7 @@ fn strategy(ctx: &Ctx, m: &Matrix) -> model::Strategy {
 }
 
 /// Service containers; the health command is checked by Docker before the steps start.
-fn services(job: &Job) -> IndexMap<String, model::ServiceContainer> {
+fn services(job: &Job) -> IndexMap<&str, model::ServiceContainer<'_>> {
     job.containers
         .iter()
         .map(|c| {
@@ -649,33 +689,30 @@ fn services(job: &Job) -> IndexMap<String, model::ServiceContainer> {
                 )
             });
             let container = model::ServiceContainer {
-                image: c.image.clone(),
+                image: &c.image,
                 ports: c.ports.iter().map(|p| format!("{p}:{p}")).collect(),
                 env: c
                     .env
                     .iter()
-                    .map(|(k, v)| (k.clone(), expr::lit_inline(v)))
+                    .map(|(k, v)| (k.as_str(), expr::lit_inline(v)))
                     .collect(),
                 options,
             };
-            (c.name.clone(), container)
+            (c.name.as_str(), container)
         })
         .collect()
 }
 
-fn job_outputs(plan: &Plan, j: JobId, task: &crate::ir::TaskDef) -> IndexMap<String, String> {
-    let mut out = IndexMap::new();
-    let results: std::collections::HashMap<&str, &crate::ir::ResultDef> =
-        task.results.iter().map(|r| (r.name.as_str(), r)).collect();
-    for name in plan.outputs.get(j).into_iter().flatten() {
-        let Some(r) = results.get(name) else {
-            continue;
-        };
-        if r.step.is_empty() {
-            continue;
-        }
-        let value = format!("${{{{ steps.{}.outputs.{name} }}}}", r.step);
-        out.insert(name.to_string(), value);
-    }
-    out
+/// The job's outputs: each result another job reads, from the step that writes it.
+fn job_outputs<'p>(plan: &Plan<'p>, j: JobId) -> IndexMap<&'p str, String> {
+    plan.outputs
+        .get(j)
+        .into_iter()
+        .flatten()
+        .filter(|r| !r.step.is_empty())
+        .map(|r| {
+            let value = format!("${{{{ steps.{}.outputs.{} }}}}", r.step, r.name);
+            (r.name.as_str(), value)
+        })
+        .collect()
 }

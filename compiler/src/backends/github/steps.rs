@@ -187,6 +187,19 @@ impl<'t> Resolved<'t> {
         Cow::Owned(self.args.substitute(t))
     }
 
+    /// Text `render` makes of [`Resolved::template`] of `t`: borrowed from the program when
+    /// `render` borrows from a template the job does not change.
+    pub fn text(
+        &self,
+        t: &'t Template,
+        render: impl for<'a> FnOnce(&'a Template) -> Cow<'a, str>,
+    ) -> Cow<'t, str> {
+        match self.template(t) {
+            Cow::Borrowed(t) => render(t),
+            Cow::Owned(t) => Cow::Owned(render(&t).into_owned()),
+        }
+    }
+
     /// Calls `f` on each reference of [`Resolved::template`] of `t`, in order: a parameter's
     /// references are those of the template standing for it (substitution only replaces
     /// parameters, and merging literals adds or drops no reference).
@@ -280,30 +293,37 @@ pub fn uses_publisher(steps: &[Resolved]) -> bool {
 
 /// Everything the steps of one job depend on.
 pub struct JobSteps<'j, 't> {
-    pub job: &'j Job,
-    pub task: &'j TaskDef,
+    pub job: &'t Job,
+    pub task: &'t TaskDef,
     pub steps: &'j [Resolved<'t>],
     /// The job publishes: caches stay off.
     pub publishing: bool,
 }
 
 /// Every step of the job.
-pub fn build(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
-    let mut out = Vec::new();
-    let write = js
-        .job
-        .all_permissions(js.task)
-        .contains(&Permission::ContentsWrite);
-    if js.job.checks_out(js.task) {
-        out.push(checkout(write));
-    }
+pub fn build<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>) -> Vec<model::Step<'t>> {
+    let write = [&js.job.permissions, &js.task.permissions]
+        .iter()
+        .any(|p| p.contains(&Permission::ContentsWrite));
+    let checkout = js.job.checks_out(js.task);
     let mut ctx = *ctx;
-    if js.steps.iter().any(|s| short_sha_outside_scripts(s)) {
+    ctx.short_sha_step = js.steps.iter().any(short_sha_outside_scripts);
+    let caches = if js.publishing {
+        0
+    } else {
+        js.task.caches.len()
+    };
+    let mut out = Vec::with_capacity(
+        usize::from(checkout) + usize::from(ctx.short_sha_step) + caches + js.steps.len().max(1),
+    );
+    if checkout {
+        out.push(self::checkout(write));
+    }
+    if ctx.short_sha_step {
         out.push(short_sha_step());
-        ctx.short_sha_step = true;
     }
     if !js.publishing {
-        out.extend(caches(&ctx, js));
+        push_caches(&ctx, js, &mut out);
     }
     for s in js.steps {
         out.push(step(&ctx, s, js.publishing, write));
@@ -318,14 +338,14 @@ pub fn build(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
 /// environment values and step conditions (GitHub expressions cannot).
 pub const SHORT_SHA_STEP: &str = "gitopsc_short_sha";
 
-fn short_sha_step() -> model::Step {
+fn short_sha_step() -> model::Step<'static> {
     let mut env = IndexMap::new();
-    env.insert("GIT_SHA".to_string(), "${{ github.sha }}".to_string());
+    env.insert("GIT_SHA".into(), "${{ github.sha }}".into());
     model::Step {
         name: "Compute the short commit SHA".into(),
-        id: Some(SHORT_SHA_STEP.into()),
+        id: Some(SHORT_SHA_STEP),
         env,
-        shell: Some("bash".into()),
+        shell: Some("bash"),
         run: Some("echo \"sha=${GIT_SHA:0:7}\" >> \"$GITHUB_OUTPUT\"\n".into()),
         ..Default::default()
     }
@@ -353,12 +373,9 @@ fn short_sha_outside_scripts(s: &Resolved) -> bool {
         }
 }
 
-fn checkout(write: bool) -> model::Step {
+fn checkout(write: bool) -> model::Step<'static> {
     let mut with = IndexMap::new();
-    with.insert(
-        "persist-credentials".to_string(),
-        model::Scalar::Bool(write),
-    );
+    with.insert("persist-credentials", model::Scalar::Bool(write));
     model::Step {
         name: "Check out the repository".into(),
         uses: Some(pinned("actions/checkout")),
@@ -367,7 +384,7 @@ fn checkout(write: bool) -> model::Step {
     }
 }
 
-fn caches(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
+fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::Step<'t>>) {
     let prefix = js
         .job
         .service
@@ -375,7 +392,6 @@ fn caches(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
         .map(|s| s.path.trim_end_matches('/'))
         .filter(|p| !p.is_empty() && *p != ".");
     let several = js.task.caches.len() > 1;
-    let mut out = Vec::new();
     for (i, c) in js.task.caches.iter().enumerate() {
         let mut key = format!("${{{{ runner.os }}}}-{}", js.task.name);
         if several {
@@ -390,43 +406,45 @@ fn caches(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
             key.push_str(&format!("-${{{{ hashFiles({}) }}}}", expr::quote(&files)));
         }
         let mut with = IndexMap::new();
-        with.insert("path".into(), model::Scalar::Str(expr::lit_inline(&c.path)));
-        with.insert("key".into(), model::Scalar::Str(key));
-        with.insert("restore-keys".into(), model::Scalar::Str(restore));
+        with.insert("path", model::Scalar::Str(expr::lit_inline(&c.path)));
+        with.insert("key", model::Scalar::Str(key.into()));
+        with.insert("restore-keys", model::Scalar::Str(restore.into()));
         out.push(model::Step {
-            name: format!("Cache {}", c.path),
+            name: format!("Cache {}", c.path).into(),
             uses: Some(pinned("actions/cache")),
             with,
             ..Default::default()
         });
     }
-    out
 }
 
 /// A job whose task has no GitHub steps: the compiler's checks reject this, so meeting it is
 /// a compiler bug, reported by the run rather than hidden.
-fn no_steps(task: &str) -> model::Step {
+fn no_steps(task: &str) -> model::Step<'static> {
     model::Step {
         name: "Report a compiler bug".into(),
-        shell: Some("bash".into()),
-        run: Some(format!(
-            "echo \"gitopsc bug: task {task} has no GitHub steps\" >&2\nexit 1\n"
-        )),
+        shell: Some("bash"),
+        run: Some(
+            format!("echo \"gitopsc bug: task {task} has no GitHub steps\" >&2\nexit 1\n").into(),
+        ),
         ..Default::default()
     }
 }
 
-fn step(ctx: &Ctx, s: &Resolved, publishing: bool, write: bool) -> model::Step {
+fn step<'t>(ctx: &Ctx, s: &Resolved<'t>, publishing: bool, write: bool) -> model::Step<'t> {
     let step = s.step;
     let mut env = StepEnv::new(
         ctx,
-        step.env
-            .iter()
-            .map(|(k, v)| (k.clone(), expr::inline(ctx, &s.template(v)))),
+        step.env.iter().map(|(k, v)| {
+            (
+                Cow::Borrowed(k.as_str()),
+                s.text(v, |t| expr::inline(ctx, t)),
+            )
+        }),
     );
     let mut out = model::Step {
-        name: step.name.clone(),
-        id: Some(step.id.clone()),
+        name: Cow::Borrowed(&step.name),
+        id: Some(&step.id),
         condition: s.condition.as_ref().map(|c| expr::cond_expr(ctx, c)),
         ..Default::default()
     };
@@ -437,10 +455,13 @@ fn step(ctx: &Ctx, s: &Resolved, publishing: bool, write: bool) -> model::Step {
             workdir,
             ..
         } => {
-            let shell = shell.clone().unwrap_or_else(|| "bash".into());
-            out.run = Some(env.script(&s.template(script), Lang::of_shell(&shell)));
+            let shell = shell.as_deref().unwrap_or("bash");
+            let lang = Lang::of_shell(shell);
+            out.run = Some(s.text(script, |t| env.script(t, lang)));
             out.shell = Some(shell);
-            out.working_directory = workdir.as_ref().map(|w| expr::inline(ctx, &s.template(w)));
+            out.working_directory = workdir
+                .as_ref()
+                .map(|w| s.text(w, |t| expr::inline(ctx, t)));
         }
         StepKind::Uses { action, with } => {
             out.uses = Some(uses(action));
@@ -451,8 +472,8 @@ fn step(ctx: &Ctx, s: &Resolved, publishing: bool, write: bool) -> model::Step {
         // as a script of its quoted words.
         StepKind::Exec { command, .. } => {
             let words = quoted_words(command.iter().map(|c| s.template(c)));
-            out.run = Some(env.script(&words, Lang::Bash));
-            out.shell = Some("bash".into());
+            out.run = Some(Cow::Owned(env.script(&words, Lang::Bash).into_owned()));
+            out.shell = Some("bash");
         }
     }
     out.env = env.vars;
@@ -480,18 +501,17 @@ fn action_inputs<'t>(
     s: &Resolved<'t>,
     action: &ActionRef,
     with: &'t IndexMap<String, Template>,
-    env: &mut StepEnv,
-) -> IndexMap<String, model::Scalar> {
+    env: &mut StepEnv<'_, '_, 't>,
+) -> IndexMap<&'t str, model::Scalar<'t>> {
     let code = is_action(action, "actions/github-script");
     with.iter()
         .map(|(k, v)| {
-            let v = s.template(v);
             let text = if code && k == "script" {
-                env.script(&v, Lang::Js)
+                s.text(v, |t| env.script(t, Lang::Js))
             } else {
-                expr::inline(ctx, &v)
+                s.text(v, |t| expr::inline(ctx, t))
             };
-            (k.clone(), model::Scalar::Str(text))
+            (k.as_str(), model::Scalar::Str(text))
         })
         .collect()
 }
@@ -499,12 +519,12 @@ fn action_inputs<'t>(
 /// Keeps a checkout from persisting the token and a publishing job from using caches.
 fn harden(
     action: &ActionRef,
-    with: &mut IndexMap<String, model::Scalar>,
+    with: &mut IndexMap<&str, model::Scalar>,
     publishing: bool,
     write: bool,
 ) {
     if is_action(action, "actions/checkout") && !with.contains_key("persist-credentials") {
-        with.insert("persist-credentials".into(), model::Scalar::Bool(write));
+        with.insert("persist-credentials", model::Scalar::Bool(write));
     }
     if !publishing {
         return;
@@ -515,10 +535,10 @@ fn harden(
         }
         match off {
             CacheOff::Remove(k) => {
-                with.shift_remove(*k);
+                with.shift_remove(k);
             }
             CacheOff::Set(k, v) => {
-                with.insert((*k).into(), model::Scalar::Bool(*v));
+                with.insert(k, model::Scalar::Bool(*v));
             }
         }
     }
