@@ -111,7 +111,16 @@ pub fn inline<'t>(ctx: &Ctx, t: &'t Template) -> Cow<'t, str> {
         [TemplatePart::Lit(s)] => return lit_inline(s),
         _ => {}
     }
-    let mut out = String::new();
+    // Room for the literals and a typical `${{ needs.<job>.outputs.<name> }}` per reference.
+    let room = t
+        .parts
+        .iter()
+        .map(|p| match p {
+            TemplatePart::Lit(s) => s.len(),
+            TemplatePart::Ref(_) => 48,
+        })
+        .sum();
+    let mut out = String::with_capacity(room);
     for p in &t.parts {
         match p {
             TemplatePart::Lit(s) => push_lit_inline(s, &mut out),

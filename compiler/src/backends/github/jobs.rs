@@ -58,6 +58,8 @@ impl std::fmt::Debug for Jobs<'_> {
 /// written ([`steps::resolved_steps`]), so a workflow of thousands of jobs never holds them
 /// all at once.
 pub struct Plan<'t> {
+    /// The `uses:` text of each action the jobs run.
+    pub pins: steps::Pins,
     /// Each job's direct needs: the IR's, plus any job its condition or templates read.
     pub needs: Vec<Vec<JobId>>,
     /// Each job's outputs (results of its task), in a fixed order.
@@ -106,6 +108,7 @@ impl<'t> Plan<'t> {
             outputs.read(k, name);
         }
         Plan {
+            pins: steps::Pins::new(ctx),
             needs,
             outputs: outputs.into_lists(),
             skippable,
@@ -363,7 +366,7 @@ fn step_refs(s: &Resolved, f: &mut dyn FnMut(&Ref)) {
 }
 
 /// One job of the workflow.
-pub fn job<'p>(ctx: &Ctx<'p>, plan: &Plan<'p>, j: JobId) -> Option<model::AnyJob<'p>> {
+pub fn job<'p>(ctx: &Ctx<'p>, plan: &'p Plan<'p>, j: JobId) -> Option<model::AnyJob<'p>> {
     let job = ctx.pipeline.jobs.get(j)?;
     if let Some(call) = &job.call {
         return call_job(ctx, plan, j, call).map(model::AnyJob::Call);
@@ -375,6 +378,7 @@ pub fn job<'p>(ctx: &Ctx<'p>, plan: &Plan<'p>, j: JobId) -> Option<model::AnyJob
         job,
         task,
         steps: &steps,
+        pins: &plan.pins,
         publishing,
     };
     Some(model::AnyJob::Steps(model::Job {
@@ -524,7 +528,7 @@ fn job_if(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<String> {
     }
     let alone = prefix.is_none() && guards.is_empty();
     // The parts joined by ` && `: the prefix, the condition, then a guard per computed axis.
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     if let Some(p) = prefix {
         out.push_str(p);
     }

@@ -252,7 +252,7 @@ pub struct Step<'p> {
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uses: Option<String>,
+    pub uses: Option<Text<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub with: IndexMap<&'p str, Scalar<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]

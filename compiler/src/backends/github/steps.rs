@@ -97,6 +97,55 @@ fn uses(a: &ActionRef) -> String {
     pin_text(&a.name, &a.sha, &a.version)
 }
 
+/// The `uses:` text of every action a pipeline's jobs run, spelled once per workflow: a task's
+/// steps are written once for each job running it, pinned the same way each time.
+pub struct Pins {
+    checkout: String,
+    cache: String,
+    /// By task, then by the step's place among the task's GitHub steps (empty for a step that
+    /// runs no action); empty for a task no job of the pipeline runs.
+    tasks: Vec<Vec<String>>,
+}
+
+impl Pins {
+    pub fn new(ctx: &Ctx) -> Pins {
+        let mut tasks = vec![Vec::new(); ctx.program.tasks.len()];
+        for job in &ctx.pipeline.jobs {
+            let (Some(task), Some(pins)) = (ctx.task(job), tasks.get_mut(job.task)) else {
+                continue;
+            };
+            if pins.is_empty() {
+                *pins = task
+                    .github
+                    .iter()
+                    .flatten()
+                    .map(|s| match &s.kind {
+                        StepKind::Uses { action, .. } => uses(action),
+                        _ => String::new(),
+                    })
+                    .collect();
+            }
+        }
+        Pins {
+            checkout: pinned("actions/checkout"),
+            cache: pinned("actions/cache"),
+            tasks,
+        }
+    }
+
+    /// The `uses:` text of a step that runs `action`.
+    fn of<'a>(&'a self, s: &Resolved, action: &ActionRef) -> Cow<'a, str> {
+        match self
+            .tasks
+            .get(s.args.task_id())
+            .and_then(|t| t.get(s.index))
+        {
+            Some(text) if !text.is_empty() => Cow::Borrowed(text),
+            _ => Cow::Owned(uses(action)),
+        }
+    }
+}
+
 /// `name@sha` with the release as its comment (see [`crate::emit::with_comment`]), in one allocation.
 fn pin_text(name: &str, sha: &str, version: &str) -> String {
     let mut s = String::with_capacity(name.len() + sha.len() + version.len() + 24);
@@ -133,9 +182,23 @@ impl<'t> Args<'t> {
         })
     }
 
+    fn task_id(&self) -> crate::ir::TaskId {
+        self.job.task
+    }
+
     /// [`Template::substitute`] with [`Args::value`] for each parameter.
     fn substitute(&self, t: &Template) -> Template {
-        let mut out = Template::default();
+        let room = t
+            .parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Ref(Ref::Param(p)) => self.value(p).map_or(0, |v| v.parts.len()),
+                _ => 1,
+            })
+            .sum();
+        let mut out = Template {
+            parts: Vec::with_capacity(room),
+        };
         for p in &t.parts {
             match p {
                 TemplatePart::Lit(s) => out.push_lit(s),
@@ -159,6 +222,8 @@ impl<'t> Args<'t> {
 /// condition is resolved eagerly, since whether the step runs at all depends on it.
 pub struct Resolved<'t> {
     pub step: &'t Step,
+    /// The step's place among the task's GitHub steps.
+    index: usize,
     /// The step's condition with the arguments in place, simplified; `None` when it always runs.
     pub condition: Option<Cond>,
     args: Args<'t>,
@@ -196,7 +261,24 @@ impl<'t> Resolved<'t> {
     ) -> Cow<'t, str> {
         match self.template(t) {
             Cow::Borrowed(t) => render(t),
-            Cow::Owned(t) => Cow::Owned(render(&t).into_owned()),
+            Cow::Owned(t) => {
+                let rendered = render(&t);
+                let literal = match (&rendered, t.parts.as_slice()) {
+                    (Cow::Borrowed(text), [TemplatePart::Lit(s)]) => text == s,
+                    _ => false,
+                };
+                if !literal {
+                    return Cow::Owned(rendered.into_owned());
+                }
+                // Text that is the substituted template's one literal is that literal itself,
+                // taken rather than copied.
+                drop(rendered);
+                let text = t.parts.into_iter().find_map(|p| match p {
+                    TemplatePart::Lit(s) => Some(s),
+                    TemplatePart::Ref(_) => None,
+                });
+                Cow::Owned(text.unwrap_or_default())
+            }
         }
     }
 
@@ -241,27 +323,32 @@ fn is_merged(t: &Template) -> bool {
 /// dropped.
 pub fn resolved_steps<'t>(job: &'t Job, task: &'t TaskDef) -> impl Iterator<Item = Resolved<'t>> {
     let args = Args { job, task };
-    task.github.iter().flatten().filter_map(move |s| {
-        let condition = match &s.condition {
-            None => None,
-            Some(c) => {
-                let mut sub = |r: &Ref| match r {
-                    Ref::Param(p) => Some(args.value(p).cloned().unwrap_or_default()),
-                    _ => None,
-                };
-                match expr::simplified(&expr::substitute_cond(c, &mut sub)) {
-                    Some(c) if c.is_never() => return None,
-                    c => c,
+    task.github
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(move |(index, s)| {
+            let condition = match &s.condition {
+                None => None,
+                Some(c) => {
+                    let mut sub = |r: &Ref| match r {
+                        Ref::Param(p) => Some(args.value(p).cloned().unwrap_or_default()),
+                        _ => None,
+                    };
+                    match expr::simplified(&expr::substitute_cond(c, &mut sub)) {
+                        Some(c) if c.is_never() => return None,
+                        c => c,
+                    }
                 }
-            }
-        };
-        Some(Resolved {
-            step: s,
-            condition,
-            args,
-            substituted: s.condition.is_some() || reads_params(s),
+            };
+            Some(Resolved {
+                step: s,
+                index,
+                condition,
+                args,
+                substituted: s.condition.is_some() || reads_params(s),
+            })
         })
-    })
 }
 
 /// Whether any template of a step (its condition aside) reads a task parameter.
@@ -296,6 +383,7 @@ pub struct JobSteps<'j, 't> {
     pub job: &'t Job,
     pub task: &'t TaskDef,
     pub steps: &'j [Resolved<'t>],
+    pub pins: &'t Pins,
     /// The job publishes: caches stay off.
     pub publishing: bool,
 }
@@ -317,7 +405,7 @@ pub fn build<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>) -> Vec<model::Step<'t>> {
         usize::from(checkout) + usize::from(ctx.short_sha_step) + caches + js.steps.len().max(1),
     );
     if checkout {
-        out.push(self::checkout(write));
+        out.push(self::checkout(&js.pins.checkout, write));
     }
     if ctx.short_sha_step {
         out.push(short_sha_step());
@@ -326,7 +414,7 @@ pub fn build<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>) -> Vec<model::Step<'t>> {
         push_caches(&ctx, js, &mut out);
     }
     for s in js.steps {
-        out.push(step(&ctx, s, js.publishing, write));
+        out.push(step(&ctx, js, s, write));
     }
     if out.is_empty() {
         out.push(no_steps(&js.task.name));
@@ -373,12 +461,12 @@ fn short_sha_outside_scripts(s: &Resolved) -> bool {
         }
 }
 
-fn checkout(write: bool) -> model::Step<'static> {
+fn checkout(uses: &str, write: bool) -> model::Step<'_> {
     let mut with = IndexMap::new();
     with.insert("persist-credentials", model::Scalar::Bool(write));
     model::Step {
         name: "Check out the repository".into(),
-        uses: Some(pinned("actions/checkout")),
+        uses: Some(uses.into()),
         with,
         ..Default::default()
     }
@@ -411,7 +499,7 @@ fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::Step<'
         with.insert("restore-keys", model::Scalar::Str(restore.into()));
         out.push(model::Step {
             name: format!("Cache {}", c.path).into(),
-            uses: Some(pinned("actions/cache")),
+            uses: Some(Cow::Borrowed(&js.pins.cache)),
             with,
             ..Default::default()
         });
@@ -431,7 +519,7 @@ fn no_steps(task: &str) -> model::Step<'static> {
     }
 }
 
-fn step<'t>(ctx: &Ctx, s: &Resolved<'t>, publishing: bool, write: bool) -> model::Step<'t> {
+fn step<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, s: &Resolved<'t>, write: bool) -> model::Step<'t> {
     let step = s.step;
     let mut env = StepEnv::new(
         ctx,
@@ -464,9 +552,9 @@ fn step<'t>(ctx: &Ctx, s: &Resolved<'t>, publishing: bool, write: bool) -> model
                 .map(|w| s.text(w, |t| expr::inline(ctx, t)));
         }
         StepKind::Uses { action, with } => {
-            out.uses = Some(uses(action));
+            out.uses = Some(js.pins.of(s, action));
             out.with = action_inputs(ctx, s, action, with, &mut env);
-            harden(action, &mut out.with, publishing, write);
+            harden(action, &mut out.with, js.publishing, write);
         }
         // The checker keeps `command` steps out of GitHub realisations; one met anyway runs
         // as a script of its quoted words.
