@@ -60,7 +60,8 @@ impl std::fmt::Debug for Jobs<'_> {
 pub struct Plan<'t> {
     /// The `uses:` text of each action the jobs run.
     pub pins: steps::Pins,
-    /// Each job's direct needs: the IR's, plus any job its condition or templates read.
+    /// Each job's direct needs, sorted: the IR's, plus any job its condition or templates read
+    /// (so `needs.X` is always defined), except an edge that would close a cycle.
     pub needs: Vec<Vec<JobId>>,
     /// Each job's outputs (results of its task), in a fixed order.
     pub outputs: Vec<Vec<&'t ResultDef>>,
