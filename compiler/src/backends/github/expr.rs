@@ -7,6 +7,7 @@
 
 use super::Ctx;
 use crate::ir::{Cond, GitField, JobStatus, ParamType, Ref, Template, TemplatePart};
+use std::borrow::Cow;
 
 /// The expression (without `${{ }}`) a reference stands for.
 ///
@@ -82,11 +83,14 @@ pub fn find_expr_open(s: &str) -> Option<usize> {
 }
 
 /// Literal text for a position GitHub scans for `${{`: an opening that is text, not an
-/// expression, is written as an expression yielding it.
-pub fn lit_inline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// expression, is written as an expression yielding it (text without one is borrowed).
+pub fn lit_inline(s: &str) -> Cow<'_, str> {
+    if find_expr_open(s).is_none() {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
     push_lit_inline(s, &mut out);
-    out
+    Cow::Owned(out)
 }
 
 fn push_lit_inline(s: &str, out: &mut String) {
@@ -99,102 +103,171 @@ fn push_lit_inline(s: &str, out: &mut String) {
     out.push_str(rest);
 }
 
-/// A template in a text position: literals as they are, references as `${{ expr }}`.
-pub fn inline(ctx: &Ctx, t: &Template) -> String {
-    let mut out = String::new();
+/// A template in a text position: literals as they are, references as `${{ expr }}`. A template
+/// of one literal without an expression opening is borrowed.
+pub fn inline<'t>(ctx: &Ctx, t: &'t Template) -> Cow<'t, str> {
+    match t.parts.as_slice() {
+        [] => return Cow::Borrowed(""),
+        [TemplatePart::Lit(s)] => return lit_inline(s),
+        _ => {}
+    }
+    // Room for the literals and a typical `${{ needs.<job>.outputs.<name> }}` per reference.
+    let room = t
+        .parts
+        .iter()
+        .map(|p| match p {
+            TemplatePart::Lit(s) => s.len(),
+            TemplatePart::Ref(_) => 48,
+        })
+        .sum();
+    let mut out = String::with_capacity(room);
     for p in &t.parts {
         match p {
             TemplatePart::Lit(s) => push_lit_inline(s, &mut out),
             TemplatePart::Ref(r) => push_ref_inline(ctx, r, &mut out),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// A string literal of the expression language.
 pub fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(s, &mut out);
+    out
 }
 
-/// A template as one expression: a reference, a quoted literal, or `format(...)` of both.
-pub fn template_expr(ctx: &Ctx, t: &Template) -> String {
-    if let [TemplatePart::Ref(r)] = t.parts.as_slice() {
-        return ref_expr(ctx, r);
+/// Appends [`quote`] of `s` to `out`.
+fn push_quoted(s: &str, out: &mut String) {
+    out.push('\'');
+    for (i, piece) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("''");
+        }
+        out.push_str(piece);
     }
-    if let Some(lit) = t.as_literal() {
-        return quote(&lit);
+    out.push('\'');
+}
+
+/// Appends a template as one expression to `out`: a reference, a quoted literal, or
+/// `format(...)` of both.
+fn push_template_expr(ctx: &Ctx, t: &Template, out: &mut String) {
+    if let [TemplatePart::Ref(r)] = t.parts.as_slice() {
+        return push_ref_expr(ctx, r, out);
+    }
+    if let Some(lit) = t.literal() {
+        return push_quoted(&lit, out);
     }
     let mut pattern = String::new();
-    let mut args = Vec::new();
+    let mut args = 0;
     for p in &t.parts {
         match p {
             TemplatePart::Lit(s) => pattern.push_str(&s.replace('{', "{{").replace('}', "}}")),
-            TemplatePart::Ref(r) => {
-                pattern.push_str(&format!("{{{}}}", args.len()));
-                args.push(ref_expr(ctx, r));
+            TemplatePart::Ref(_) => {
+                pattern.push_str(&format!("{{{args}}}"));
+                args += 1;
             }
         }
     }
-    format!("format({}, {})", quote(&pattern), args.join(", "))
+    out.push_str("format(");
+    push_quoted(&pattern, out);
+    for r in t.refs() {
+        out.push_str(", ");
+        push_ref_expr(ctx, r, out);
+    }
+    out.push(')');
 }
 
-/// One side of a comparison: a literal compared with a typed (boolean or number) input is
-/// written as a boolean or number, since GitHub compares `true` and `'true'` as unequal.
-fn comparand(ctx: &Ctx, t: &Template, other: &Template) -> String {
-    let (Some(lit), [TemplatePart::Ref(Ref::Input(n))]) = (t.as_literal(), other.parts.as_slice())
-    else {
-        return template_expr(ctx, t);
-    };
-    match ctx.input_type(n) {
-        Some(ParamType::Bool) if lit == "true" || lit == "false" => lit,
-        Some(ParamType::Int) if lit.parse::<i64>().is_ok() => lit,
-        _ => template_expr(ctx, t),
+/// Appends one side of a comparison to `out`: a literal compared with a typed (boolean or
+/// number) input is written as a boolean or number, since GitHub compares `true` and `'true'`
+/// as unequal.
+fn push_comparand(ctx: &Ctx, t: &Template, other: &Template, out: &mut String) {
+    if let (Some(lit), [TemplatePart::Ref(Ref::Input(n))]) = (t.literal(), other.parts.as_slice()) {
+        let typed = match ctx.input_type(n) {
+            Some(ParamType::Bool) => lit == "true" || lit == "false",
+            Some(ParamType::Int) => lit.parse::<i64>().is_ok(),
+            _ => false,
+        };
+        if typed {
+            return out.push_str(&lit);
+        }
     }
+    push_template_expr(ctx, t, out);
 }
 
 /// A run condition as a GitHub expression (without `${{ }}`).
 pub fn cond_expr(ctx: &Ctx, c: &Cond) -> String {
+    let mut out = String::new();
+    push_cond_expr(ctx, c, &mut out);
+    out
+}
+
+/// Appends [`cond_expr`] of `c` to `out`.
+pub fn push_cond_expr(ctx: &Ctx, c: &Cond, out: &mut String) {
     if c.is_never() {
-        return "false".into();
+        return out.push_str("false");
     }
     match c {
-        Cond::Always => "always()".into(),
-        Cond::Success => "success()".into(),
-        Cond::Failure => "failure()".into(),
+        Cond::Always => out.push_str("always()"),
+        Cond::Success => out.push_str("success()"),
+        Cond::Failure => out.push_str("failure()"),
         Cond::JobStatus { job, status } => {
-            format!(
-                "needs.{}.result == '{}'",
-                ctx.job_id(*job),
-                status_word(*status)
-            )
+            for part in ["needs.", ctx.job_id(*job), ".result == '"] {
+                out.push_str(part);
+            }
+            out.push_str(status_word(*status));
+            out.push('\'');
         }
-        Cond::Changed { job, service } => format!(
-            "needs.{}.outputs.{} == 'true'",
-            ctx.job_id(*job),
-            ctx.service_name(*service)
-        ),
-        Cond::Eq(a, b) => format!("{} == {}", comparand(ctx, a, b), comparand(ctx, b, a)),
-        Cond::Ne(a, b) => format!("{} != {}", comparand(ctx, a, b), comparand(ctx, b, a)),
-        Cond::Truthy(t) => template_expr(ctx, t),
+        Cond::Changed { job, service } => {
+            for part in ["needs.", ctx.job_id(*job), ".outputs."] {
+                out.push_str(part);
+            }
+            out.push_str(ctx.service_name(*service));
+            out.push_str(" == 'true'");
+        }
+        Cond::Eq(a, b) | Cond::Ne(a, b) => {
+            push_comparand(ctx, a, b, out);
+            out.push_str(if matches!(c, Cond::Eq(..)) {
+                " == "
+            } else {
+                " != "
+            });
+            push_comparand(ctx, b, a, out);
+        }
+        Cond::Truthy(t) => push_template_expr(ctx, t, out),
         Cond::Not(inner) => match inner.as_ref() {
-            Cond::Always | Cond::Success | Cond::Failure => format!("!{}", cond_expr(ctx, inner)),
-            Cond::Truthy(t) if t.parts.len() == 1 => format!("!{}", cond_expr(ctx, inner)),
-            other => format!("!({})", cond_expr(ctx, other)),
+            Cond::Always | Cond::Success | Cond::Failure => {
+                out.push('!');
+                push_cond_expr(ctx, inner, out);
+            }
+            Cond::Truthy(t) if t.parts.len() == 1 => {
+                out.push('!');
+                push_cond_expr(ctx, inner, out);
+            }
+            other => {
+                out.push_str("!(");
+                push_cond_expr(ctx, other, out);
+                out.push(')');
+            }
         },
-        Cond::And(cs) => join(ctx, cs, " && "),
-        Cond::Or(cs) => join(ctx, cs, " || "),
+        Cond::And(cs) => join(ctx, cs, " && ", out),
+        Cond::Or(cs) => join(ctx, cs, " || ", out),
     }
 }
 
-fn join(ctx: &Ctx, cs: &[Cond], op: &str) -> String {
-    let parts: Vec<String> = cs
-        .iter()
-        .map(|c| match c {
-            Cond::And(_) | Cond::Or(_) => format!("({})", cond_expr(ctx, c)),
-            _ => cond_expr(ctx, c),
-        })
-        .collect();
-    parts.join(op)
+fn join(ctx: &Ctx, cs: &[Cond], op: &str, out: &mut String) {
+    for (i, c) in cs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(op);
+        }
+        if let Cond::And(_) | Cond::Or(_) = c {
+            out.push('(');
+            push_cond_expr(ctx, c, out);
+            out.push(')');
+        } else {
+            push_cond_expr(ctx, c, out);
+        }
+    }
 }
 
 fn status_word(s: JobStatus) -> &'static str {

@@ -17,11 +17,11 @@ use super::Ctx;
 use crate::emit::with_comment;
 use crate::ir::{
     Cond, Job, JobId, Matrix, MatrixAxis, ParamType, Permission, Pipeline, PipelineCall, Program,
-    Ref, Step, StepKind, Template,
+    Ref, ResultDef, StepKind, TaskId, Template,
 };
 use indexmap::{IndexMap, IndexSet};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// The `jobs:` map of a workflow. Each job is built as it is written and let go right after,
 /// so a workflow of thousands of jobs never holds them all at once.
@@ -51,14 +51,20 @@ impl std::fmt::Debug for Jobs<'_> {
     }
 }
 
-/// Facts about every job of a pipeline, computed once.
+/// Facts about every job of a pipeline, computed once, before any job is written.
+///
+/// It holds what one job's text depends on in other jobs (needs, outputs, whether a needed
+/// job may be skipped), never the jobs' steps: those are resolved again while each job is
+/// written ([`steps::resolved_steps`]), so a workflow of thousands of jobs never holds them
+/// all at once.
 pub struct Plan<'t> {
-    /// Each job's direct needs: the IR's, plus any job its condition or templates read.
+    /// The `uses:` text of each action the jobs run.
+    pub pins: steps::Pins,
+    /// Each job's direct needs, sorted: the IR's, plus any job its condition or templates read
+    /// (so `needs.X` is always defined), except an edge that would close a cycle.
     pub needs: Vec<Vec<JobId>>,
-    /// Each job's resolved GitHub steps.
-    pub steps: Vec<Vec<Resolved<'t>>>,
-    /// Each job's outputs (result names), in a fixed order.
-    pub outputs: Vec<Vec<String>>,
+    /// Each job's outputs (results of its task), in a fixed order.
+    pub outputs: Vec<Vec<&'t ResultDef>>,
     /// Whether a job may end up skipped by its own condition.
     pub skippable: Vec<bool>,
     /// The workflow runs on events used to publish releases (tags, release branches).
@@ -70,13 +76,6 @@ pub struct Plan<'t> {
 impl<'t> Plan<'t> {
     pub fn new(ctx: &Ctx<'t>, publishing: bool, pull_requests: bool) -> Plan<'t> {
         let jobs = &ctx.pipeline.jobs;
-        let steps: Vec<Vec<Resolved<'t>>> = jobs
-            .iter()
-            .map(|j| {
-                ctx.task(j)
-                    .map_or_else(Vec::new, |t| steps::resolved_steps(j, t))
-            })
-            .collect();
         let skippable = jobs
             .iter()
             .map(|j| {
@@ -84,12 +83,35 @@ impl<'t> Plan<'t> {
                 !j.finally && (own || !changed_axes(j).is_empty())
             })
             .collect();
-        let outputs = outputs(ctx, &steps);
-        let needs = effective_needs(ctx, &steps);
+        // One walk over the jobs, each job's steps resolved once into a buffer and let go.
+        // Needs grow in job order (the cycle check sees the edges of earlier jobs), and the
+        // results read are recorded in the order outputs are listed: those of templates and
+        // conditions first, then those of change tests and matrix axes.
+        let mut needs = ir_needs(ctx);
+        let mut outputs = Outputs::new(ctx);
+        let mut changed: Vec<(JobId, &'t str)> = Vec::new();
+        let mut steps: Vec<Resolved<'t>> = Vec::new();
+        for (j, job) in jobs.iter().enumerate() {
+            steps.clear();
+            if let Some(task) = ctx.task(job) {
+                steps.extend(steps::resolved_steps(job, task));
+            }
+            for k in jobs_read(job, &steps) {
+                if k != j && k < jobs.len() && !needs[j].contains(&k) && !reaches(&needs, k, j) {
+                    needs[j].push(k);
+                }
+            }
+            needs[j].sort_unstable();
+            result_reads(job, &steps, &mut |k, name| outputs.read(k, name));
+            changed_reads(ctx, job, &steps, &mut changed);
+        }
+        for (k, name) in changed {
+            outputs.read(k, name);
+        }
         Plan {
+            pins: steps::Pins::new(ctx),
             needs,
-            steps,
-            outputs,
+            outputs: outputs.into_lists(),
             skippable,
             publishing,
             pull_requests,
@@ -101,12 +123,10 @@ fn condition(job: &Job) -> Option<Cond> {
     job.condition.as_ref().and_then(expr::simplified)
 }
 
-/// The IR's needs plus every job a job reads (status, change result, result), so `needs.X`
-/// is always defined; an edge that would close a cycle is left out.
-fn effective_needs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<JobId>> {
+/// Each job's needs as the IR states them (within the pipeline).
+fn ir_needs(ctx: &Ctx) -> Vec<Vec<JobId>> {
     let jobs = &ctx.pipeline.jobs;
-    let mut needs: Vec<Vec<JobId>> = jobs
-        .iter()
+    jobs.iter()
         .map(|j| {
             j.needs
                 .iter()
@@ -114,20 +134,11 @@ fn effective_needs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<JobId>> {
                 .filter(|&k| k < jobs.len())
                 .collect()
         })
-        .collect();
-    for (j, job) in jobs.iter().enumerate() {
-        let job_steps = steps.get(j).map_or(&[][..], Vec::as_slice);
-        for k in jobs_read(job, job_steps) {
-            if k != j && k < jobs.len() && !needs[j].contains(&k) && !reaches(&needs, k, j) {
-                needs[j].push(k);
-            }
-        }
-        needs[j].sort_unstable();
-    }
-    needs
+        .collect()
 }
 
-/// The jobs whose status or results a job reads.
+/// The jobs whose status or results a job reads, in a fixed order (the first edge that would
+/// close a cycle is the one left out).
 fn jobs_read(job: &Job, steps: &[Resolved]) -> Vec<JobId> {
     let mut read: Vec<JobId> = Vec::new();
     for c in job
@@ -137,17 +148,20 @@ fn jobs_read(job: &Job, steps: &[Resolved]) -> Vec<JobId> {
     {
         cond_jobs(c, &mut read);
     }
-    let mut visit = |t: &Template| {
-        for r in t.refs() {
-            if let Ref::Result { job, .. } = r {
-                read.push(*job);
-            }
+    let mut visit = |r: &Ref| {
+        if let Ref::Result { job, .. } = r {
+            read.push(*job);
         }
     };
-    job.args.values().for_each(&mut visit);
-    call_inputs(job).for_each(&mut visit);
+    job.args
+        .values()
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
+    call_inputs(job)
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
     for s in steps {
-        step_templates(s, &mut visit);
+        step_refs(s, &mut visit);
     }
     read.extend(changed_axes(job).into_iter().map(|(k, _)| k));
     read
@@ -211,155 +225,206 @@ fn changed_axes(job: &Job) -> Vec<(JobId, &str)> {
 }
 
 /// Every result read anywhere in the pipeline becomes an output of the job producing it.
-fn outputs(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<Vec<String>> {
-    let jobs = &ctx.pipeline.jobs;
-    let mut out: Vec<IndexSet<String>> = jobs
-        .iter()
-        .map(|j| j.outputs.iter().cloned().collect())
-        .collect();
-    // Result names per task, built once: a change-detection task has one result per service.
-    let mut known: std::collections::HashMap<usize, HashSet<&str>> = Default::default();
-    for (job, name) in result_reads(ctx, steps) {
-        let Some(task) = jobs.get(job).map(|j| j.task) else {
-            continue;
+struct Outputs<'t> {
+    ctx: Ctx<'t>,
+    /// Per job: its declared outputs, then each result read, in the order first read.
+    lists: Vec<IndexSet<&'t str>>,
+    /// Results per task by name, built on first use: a change-detection task has one result
+    /// per service. Of results declared twice under one name, the last counts.
+    known: HashMap<TaskId, HashMap<&'t str, &'t ResultDef>>,
+}
+
+impl<'t> Outputs<'t> {
+    fn new(ctx: &Ctx<'t>) -> Self {
+        let lists = ctx
+            .pipeline
+            .jobs
+            .iter()
+            .map(|j| j.outputs.iter().map(String::as_str).collect())
+            .collect();
+        Outputs {
+            ctx: *ctx,
+            lists,
+            known: HashMap::new(),
+        }
+    }
+
+    /// Records a read of result `name` of job `job`; a name the job's task does not declare is
+    /// no output.
+    fn read(&mut self, job: JobId, name: &str) {
+        let Some(task) = self.ctx.pipeline.jobs.get(job).map(|j| j.task) else {
+            return;
         };
-        let names = known.entry(task).or_insert_with(|| {
-            ctx.program.tasks.get(task).map_or_else(HashSet::new, |t| {
-                t.results.iter().map(|r| r.name.as_str()).collect()
+        if let Some(r) = self.result(task, name) {
+            if let Some(list) = self.lists.get_mut(job) {
+                list.insert(&r.name);
+            }
+        }
+    }
+
+    /// The result a task declares under `name`.
+    fn result(&mut self, task: TaskId, name: &str) -> Option<&'t ResultDef> {
+        let program = self.ctx.program;
+        let results = self.known.entry(task).or_insert_with(|| {
+            program.tasks.get(task).map_or_else(HashMap::new, |t| {
+                t.results.iter().map(|r| (r.name.as_str(), r)).collect()
             })
         });
-        if names.contains(name.as_str()) {
-            if let Some(list) = out.get_mut(job) {
-                list.insert(name);
-            }
-        }
+        results.get(name).copied()
     }
-    out.into_iter().map(|s| s.into_iter().collect()).collect()
+
+    /// Each job's outputs: the names listed that are results of its task.
+    fn into_lists(mut self) -> Vec<Vec<&'t ResultDef>> {
+        let pipeline = self.ctx.pipeline;
+        let lists = std::mem::take(&mut self.lists);
+        pipeline
+            .jobs
+            .iter()
+            .zip(lists)
+            .map(|(job, names)| {
+                names
+                    .into_iter()
+                    .filter_map(|name| self.result(job.task, name))
+                    .collect()
+            })
+            .collect()
+    }
 }
 
-/// Every (job, result) the pipeline reads: in arguments, conditions, concurrency groups,
-/// steps, change tests and matrix axes.
-fn result_reads(ctx: &Ctx, steps: &[Vec<Resolved>]) -> Vec<(JobId, String)> {
-    let jobs = &ctx.pipeline.jobs;
-    let mut reads: Vec<(JobId, String)> = Vec::new();
-    let mut visit = |t: &Template| {
-        for r in t.refs() {
-            if let Ref::Result { job, name } = r {
-                reads.push((*job, name.clone()));
-            }
+/// Every (job, result) a job reads in its arguments, call inputs, condition, concurrency
+/// group and steps, in that order.
+fn result_reads(job: &Job, steps: &[Resolved], f: &mut dyn FnMut(JobId, &str)) {
+    let mut visit = |r: &Ref| {
+        if let Ref::Result { job, name } = r {
+            f(*job, name);
         }
     };
-    for (j, job) in jobs.iter().enumerate() {
-        job.args.values().for_each(&mut visit);
-        call_inputs(job).for_each(&mut visit);
-        if let Some(c) = &job.condition {
-            expr::cond_templates(c, &mut visit);
-        }
-        if let Some(c) = &job.concurrency {
-            visit(&c.group);
-        }
-        for s in steps.get(j).into_iter().flatten() {
-            step_templates(s, &mut visit);
-        }
+    job.args
+        .values()
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
+    call_inputs(job)
+        .flat_map(Template::refs)
+        .for_each(&mut visit);
+    if let Some(c) = &job.condition {
+        expr::cond_templates(c, &mut |t| t.refs().for_each(&mut visit));
     }
-    for (j, job) in jobs.iter().enumerate() {
-        let step_conds = steps.get(j).into_iter().flatten();
-        let conds = job
-            .condition
-            .iter()
-            .chain(step_conds.filter_map(|s| s.condition.as_ref()));
-        for c in conds {
-            changed_reads(ctx, c, &mut reads);
-        }
-        reads.extend(
-            changed_axes(job)
-                .into_iter()
-                .map(|(j, r)| (j, r.to_string())),
-        );
+    if let Some(c) = &job.concurrency {
+        c.group.refs().for_each(&mut visit);
     }
-    reads
+    for s in steps {
+        step_refs(s, &mut visit);
+    }
 }
 
-fn changed_reads(ctx: &Ctx, c: &Cond, out: &mut Vec<(JobId, String)>) {
+/// Every (job, result) a job's change tests (its own and its steps') and matrix axes read.
+fn changed_reads<'t>(
+    ctx: &Ctx<'t>,
+    job: &'t Job,
+    steps: &[Resolved],
+    out: &mut Vec<(JobId, &'t str)>,
+) {
+    let conds = job
+        .condition
+        .iter()
+        .chain(steps.iter().filter_map(|s| s.condition.as_ref()));
+    for c in conds {
+        cond_changed(ctx, c, out);
+    }
+    out.extend(changed_axes(job));
+}
+
+fn cond_changed<'t>(ctx: &Ctx<'t>, c: &Cond, out: &mut Vec<(JobId, &'t str)>) {
     match c {
-        Cond::Changed { job, service } => out.push((*job, ctx.service_name(*service).into())),
-        Cond::Not(inner) => changed_reads(ctx, inner, out),
-        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| changed_reads(ctx, c, out)),
+        Cond::Changed { job, service } => out.push((*job, ctx.service_name(*service))),
+        Cond::Not(inner) => cond_changed(ctx, inner, out),
+        Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| cond_changed(ctx, c, out)),
         _ => {}
     }
 }
 
-fn step_templates(s: &Step, f: &mut dyn FnMut(&Template)) {
-    s.env.values().for_each(&mut *f);
-    if let Some(c) = &s.condition {
-        expr::cond_templates(c, f);
+/// Calls `f` on every reference a step reads as the job runs it: in its environment, its
+/// condition, then its script and working directory, command, or inputs.
+fn step_refs(s: &Resolved, f: &mut dyn FnMut(&Ref)) {
+    for t in s.step.env.values() {
+        s.refs(t, f);
     }
-    match &s.kind {
+    if let Some(c) = &s.condition {
+        expr::cond_templates(c, &mut |t| t.refs().for_each(&mut *f));
+    }
+    match &s.step.kind {
         StepKind::Run {
             script, workdir, ..
         } => {
-            f(script);
-            workdir.iter().for_each(f);
+            s.refs(script, f);
+            if let Some(w) = workdir {
+                s.refs(w, f);
+            }
         }
-        StepKind::Exec { command, .. } => command.iter().for_each(f),
-        StepKind::Uses { with, .. } => with.values().for_each(f),
+        StepKind::Exec { command, .. } => command.iter().for_each(|t| s.refs(t, f)),
+        StepKind::Uses { with, .. } => with.values().for_each(|t| s.refs(t, f)),
     }
 }
 
 /// One job of the workflow.
-pub fn job(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<model::AnyJob> {
+pub fn job<'p>(ctx: &Ctx<'p>, plan: &'p Plan<'p>, j: JobId) -> Option<model::AnyJob<'p>> {
     let job = ctx.pipeline.jobs.get(j)?;
     if let Some(call) = &job.call {
         return call_job(ctx, plan, j, call).map(model::AnyJob::Call);
     }
     let task = ctx.task(job)?;
-    let steps = plan.steps.get(j).map_or(&[][..], Vec::as_slice);
-    let publishing = plan.publishing || steps::uses_publisher(steps);
+    let steps: Vec<Resolved> = steps::resolved_steps(job, task).collect();
+    let publishing = plan.publishing || steps::uses_publisher(&steps);
     let js = JobSteps {
         job,
         task,
-        steps,
+        steps: &steps,
+        pins: &plan.pins,
         publishing,
     };
     Some(model::AnyJob::Steps(model::Job {
-        name: job.name.clone(),
+        name: &job.name,
         needs: needs(ctx, plan, j),
         condition: job_if(ctx, plan, j),
-        runs_on: job.runs_on.clone(),
+        runs_on: &job.runs_on,
         permissions: permissions(job, &js, plan.pull_requests),
         environment: environment(ctx, job),
         concurrency: concurrency(ctx, job),
         timeout_minutes: job.timeout_minutes,
         strategy: job.matrix.as_ref().map(|m| strategy(ctx, m)),
         services: services(job),
-        outputs: job_outputs(plan, j, task),
+        outputs: job_outputs(plan, j),
         steps: steps::build(ctx, &js),
     }))
 }
 
 /// A job that calls another pipeline's workflow: `uses:` its file, `with:` the inputs,
 /// `secrets:` each secret by name, and the permissions the called jobs request.
-fn call_job(ctx: &Ctx, plan: &Plan, j: JobId, call: &PipelineCall) -> Option<model::CallJob> {
+fn call_job<'p>(
+    ctx: &Ctx<'p>,
+    plan: &Plan<'p>,
+    j: JobId,
+    call: &'p PipelineCall,
+) -> Option<model::CallJob<'p>> {
     let job = ctx.pipeline.jobs.get(j)?;
     let callee = ctx.program.pipelines.get(call.pipeline)?;
     let with = call
         .inputs
         .iter()
-        .map(|(name, t)| (name.clone(), input_value(ctx, callee, name, t)))
+        .map(|(name, t)| (name.as_str(), input_value(ctx, callee, name, t)))
         .collect();
     let secrets = call
         .secrets
         .iter()
-        .map(|(name, s)| (name.clone(), format!("${{{{ secrets.{s} }}}}")))
+        .map(|(name, s)| (name.as_str(), format!("${{{{ secrets.{s} }}}}")))
         .collect();
     let mut perms = called_permissions(ctx.program, callee, 0);
     perms.extend(job.permissions.iter().copied());
-    let why = format!("for workflow {}", callee.name);
     Some(model::CallJob {
-        name: job.name.clone(),
+        name: &job.name,
         needs: needs(ctx, plan, j),
         condition: job_if(ctx, plan, j),
-        permissions: render_permissions(&perms, &why),
+        permissions: render_permissions(&perms, "workflow", &callee.name),
         concurrency: concurrency(ctx, job),
         strategy: job.matrix.as_ref().map(|m| strategy(ctx, m)),
         uses: format!("$/{}", super::workflow_path(ctx.program, callee)),
@@ -370,7 +435,7 @@ fn call_job(ctx: &Ctx, plan: &Plan, j: JobId, call: &PipelineCall) -> Option<mod
 
 /// An input value typed as the called workflow declares the input: GitHub refuses a string
 /// where a boolean or a number is declared.
-fn input_value(ctx: &Ctx, callee: &Pipeline, name: &str, t: &Template) -> model::Scalar {
+fn input_value<'t>(ctx: &Ctx, callee: &Pipeline, name: &str, t: &'t Template) -> model::Scalar<'t> {
     let ty = callee.inputs.iter().find(|i| i.name == name).map(|i| &i.ty);
     match (ty, t.as_literal()) {
         (Some(ParamType::Bool), Some(lit)) if lit == "true" || lit == "false" => {
@@ -410,34 +475,32 @@ fn called_permissions(program: &Program, callee: &Pipeline, depth: usize) -> BTr
         if job.checks_out(task) {
             out.insert(Permission::ContentsRead);
         }
-        if pull_requests && lists_changes(&steps::resolved_steps(job, task)) {
+        if pull_requests && steps::resolved_steps(job, task).any(|s| lists_changes(&s)) {
             out.insert(Permission::PullRequestsRead);
         }
     }
     out
 }
 
-/// Whether a job runs the change filter, which lists a pull request's files through the API.
-fn lists_changes(steps: &[Resolved]) -> bool {
-    steps.iter().any(|s| {
-        matches!(&s.kind, StepKind::Uses { action, .. }
-            if action.name.eq_ignore_ascii_case("dorny/paths-filter"))
-    })
+/// Whether a step runs the change filter, which lists a pull request's files through the API.
+fn lists_changes(s: &Resolved) -> bool {
+    matches!(&s.step.kind, StepKind::Uses { action, .. }
+        if action.name.eq_ignore_ascii_case("dorny/paths-filter"))
 }
 
 /// Direct needs by id, sorted; a `finally` job waits for every job not waiting for it.
-fn needs(ctx: &Ctx, plan: &Plan, j: JobId) -> Vec<String> {
+fn needs<'p>(ctx: &Ctx<'p>, plan: &Plan, j: JobId) -> Vec<&'p str> {
     let jobs = &ctx.pipeline.jobs;
-    let mut ids: Vec<JobId> = plan.needs.get(j).cloned().unwrap_or_default();
+    let direct = plan.needs.get(j).map_or(&[][..], Vec::as_slice);
+    let mut names: Vec<&'p str> = direct.iter().map(|&k| ctx.job_id(k)).collect();
     if jobs.get(j).is_some_and(|job| job.finally) {
         for (k, other) in jobs.iter().enumerate() {
             if k != j && !other.finally && !reaches(&plan.needs, k, j) {
-                ids.push(k);
+                names.push(ctx.job_id(k));
             }
         }
     }
-    let mut names: Vec<String> = ids.iter().map(|&k| ctx.job_id(k).to_string()).collect();
-    names.sort();
+    names.sort_unstable();
     names.dedup();
     names
 }
@@ -460,21 +523,38 @@ fn job_if(ctx: &Ctx, plan: &Plan, j: JobId) -> Option<String> {
         _ if skipped_need => Some("!cancelled() && !failure()"),
         _ => None,
     };
-    let guards: Vec<String> = changed_axes(job)
-        .into_iter()
-        .map(|(k, result)| format!("needs.{}.outputs.{result} != '[]'", ctx.job_id(k)))
-        .collect();
-    let alone = prefix.is_none() && guards.is_empty();
-    let mut parts: Vec<String> = prefix.into_iter().map(String::from).collect();
-    if let Some(c) = &cond {
-        let text = expr::cond_expr(ctx, c);
-        parts.push(match c {
-            Cond::Or(_) if !alone => format!("({text})"),
-            _ => text,
-        });
+    let guards = changed_axes(job);
+    if prefix.is_none() && cond.is_none() && guards.is_empty() {
+        return None;
     }
-    parts.extend(guards);
-    (!parts.is_empty()).then(|| parts.join(" && "))
+    let alone = prefix.is_none() && guards.is_empty();
+    // The parts joined by ` && `: the prefix, the condition, then a guard per computed axis.
+    let mut out = String::with_capacity(64);
+    if let Some(p) = prefix {
+        out.push_str(p);
+    }
+    if let Some(c) = &cond {
+        if prefix.is_some() {
+            out.push_str(" && ");
+        }
+        let parens = matches!(c, Cond::Or(_)) && !alone;
+        if parens {
+            out.push('(');
+        }
+        expr::push_cond_expr(ctx, c, &mut out);
+        if parens {
+            out.push(')');
+        }
+    }
+    for (i, (k, result)) in guards.into_iter().enumerate() {
+        if i > 0 || prefix.is_some() || cond.is_some() {
+            out.push_str(" && ");
+        }
+        for part in ["needs.", ctx.job_id(k), ".outputs.", result, " != '[]'"] {
+            out.push_str(part);
+        }
+    }
+    Some(out)
 }
 
 /// Why a job holds a permission (the comment GitHub reviewers and zizmor ask for).
@@ -498,24 +578,24 @@ fn reason(p: Permission) -> &'static str {
     }
 }
 
-fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> IndexMap<String, String> {
+fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> model::Permissions {
     let mut perms = job.all_permissions(js.task);
     if job.checks_out(js.task) {
         perms.insert(Permission::ContentsRead);
     }
-    let mut out = render_permissions(&perms, &format!("for task {}", js.task.name));
+    let mut out = render_permissions(&perms, "task", &js.task.name);
     // The change filter lists a pull request's files through the API.
-    if lists_changes(js.steps) && pull_requests && !out.contains_key("pull-requests") {
+    if js.steps.iter().any(lists_changes) && pull_requests && !out.contains_key("pull-requests") {
         let why = "lists the files a pull request changes";
-        out.insert("pull-requests".into(), with_comment("read", why));
+        out.insert("pull-requests", with_comment("read", why).into());
     }
     out
 }
 
 /// A job's `permissions:`: each scope once (a write grant includes the read), every grant but
-/// `contents: read` with a comment saying why (`reason, <whose>`).
-fn render_permissions(perms: &BTreeSet<Permission>, whose: &str) -> IndexMap<String, String> {
-    let mut out = IndexMap::new();
+/// `contents: read` with a comment saying why (`reason, for <kind> <name>`).
+fn render_permissions(perms: &BTreeSet<Permission>, kind: &str, name: &str) -> model::Permissions {
+    let mut out = IndexMap::with_capacity(perms.len());
     for p in perms {
         let (scope, level) = p.scope_level();
         if !p.is_write()
@@ -526,26 +606,34 @@ fn render_permissions(perms: &BTreeSet<Permission>, whose: &str) -> IndexMap<Str
             continue;
         }
         if *p == Permission::ContentsRead {
-            out.insert(scope.to_string(), level.to_string());
+            out.insert(scope, level.into());
             continue;
         }
-        let why = format!("{}, {whose}", reason(*p));
-        out.insert(scope.to_string(), with_comment(level, &why));
+        // `with_comment(level, "<reason>, for <kind> <name>")`, written in one go.
+        let why = reason(*p);
+        let sep = crate::emit::COMMENT_SEP;
+        let mut text = String::with_capacity(
+            level.len() + sep.len() + why.len() + kind.len() + name.len() + 8,
+        );
+        for part in [level, sep, why, ", for ", kind, " ", name] {
+            text.push_str(part);
+        }
+        out.insert(scope, text.into());
     }
     out
 }
 
-fn environment(ctx: &Ctx, job: &Job) -> Option<model::JobEnvironment> {
+fn environment<'p>(ctx: &Ctx<'p>, job: &Job) -> Option<model::JobEnvironment<'p>> {
     let env = ctx.program.environments.get(job.environment?)?;
     Some(model::JobEnvironment {
-        name: env.name.clone(),
+        name: &env.name,
         url: env.url.as_deref().map(expr::lit_inline),
     })
 }
 
 /// The job's own group, else one per environment (and service, and matrix cell) for deploys,
 /// so deploys to one place queue instead of overlapping, and no queued deploy replaces another.
-fn concurrency(ctx: &Ctx, job: &Job) -> Option<model::Concurrency> {
+fn concurrency<'p>(ctx: &Ctx<'p>, job: &'p Job) -> Option<model::Concurrency<'p>> {
     if let Some(c) = &job.concurrency {
         return Some(model::Concurrency {
             group: expr::inline(ctx, &c.group),
@@ -555,40 +643,37 @@ fn concurrency(ctx: &Ctx, job: &Job) -> Option<model::Concurrency> {
     let env = ctx.program.environments.get(job.environment?)?;
     let mut group = format!("deploy-{}", env.name);
     if let Some(s) = job.service.and_then(|s| ctx.program.services.get(s)) {
-        group.push_str(&format!("-{}", s.name));
+        group.push('-');
+        group.push_str(&s.name);
     }
     for axis in job.matrix.iter().flat_map(|m| m.axes.keys()) {
-        group.push_str(&format!("-${{{{ matrix.{axis} }}}}"));
+        group.push_str("-${{ matrix.");
+        group.push_str(axis);
+        group.push_str(" }}");
     }
     Some(model::Concurrency {
-        group,
+        group: group.into(),
         cancel_in_progress: model::Scalar::Bool(false),
     })
 }
 
-fn strategy(ctx: &Ctx, m: &Matrix) -> model::Strategy {
+fn strategy<'p>(ctx: &Ctx, m: &'p Matrix) -> model::Strategy<'p> {
     let mut matrix = IndexMap::new();
     for (name, axis) in &m.axes {
         let entry = match axis {
-            MatrixAxis::Values(v) => model::MatrixEntry::Values(v.clone()),
+            MatrixAxis::Values(v) => model::MatrixEntry::Values(v),
             MatrixAxis::Changed { job, result } => model::MatrixEntry::Expr(format!(
                 "${{{{ fromJSON(needs.{}.outputs.{result}) }}}}",
                 ctx.job_id(*job)
             )),
         };
-        matrix.insert(name.clone(), entry);
+        matrix.insert(name.as_str(), entry);
     }
     if !m.include.is_empty() {
-        matrix.insert(
-            "include".into(),
-            model::MatrixEntry::Rows(m.include.clone()),
-        );
+        matrix.insert("include", model::MatrixEntry::Rows(&m.include));
     }
     if !m.exclude.is_empty() {
-        matrix.insert(
-            "exclude".into(),
-            model::MatrixEntry::Rows(m.exclude.clone()),
-        );
+        matrix.insert("exclude", model::MatrixEntry::Rows(&m.exclude));
     }
     model::Strategy {
         matrix,
@@ -598,7 +683,7 @@ fn strategy(ctx: &Ctx, m: &Matrix) -> model::Strategy {
 }
 
 /// Service containers; the health command is checked by Docker before the steps start.
-fn services(job: &Job) -> IndexMap<String, model::ServiceContainer> {
+fn services(job: &Job) -> IndexMap<&str, model::ServiceContainer<'_>> {
     job.containers
         .iter()
         .map(|c| {
@@ -609,33 +694,30 @@ fn services(job: &Job) -> IndexMap<String, model::ServiceContainer> {
                 )
             });
             let container = model::ServiceContainer {
-                image: c.image.clone(),
+                image: &c.image,
                 ports: c.ports.iter().map(|p| format!("{p}:{p}")).collect(),
                 env: c
                     .env
                     .iter()
-                    .map(|(k, v)| (k.clone(), expr::lit_inline(v)))
+                    .map(|(k, v)| (k.as_str(), expr::lit_inline(v)))
                     .collect(),
                 options,
             };
-            (c.name.clone(), container)
+            (c.name.as_str(), container)
         })
         .collect()
 }
 
-fn job_outputs(plan: &Plan, j: JobId, task: &crate::ir::TaskDef) -> IndexMap<String, String> {
-    let mut out = IndexMap::new();
-    let results: std::collections::HashMap<&str, &crate::ir::ResultDef> =
-        task.results.iter().map(|r| (r.name.as_str(), r)).collect();
-    for name in plan.outputs.get(j).into_iter().flatten() {
-        let Some(r) = results.get(name.as_str()) else {
-            continue;
-        };
-        if r.step.is_empty() {
-            continue;
-        }
-        let value = format!("${{{{ steps.{}.outputs.{name} }}}}", r.step);
-        out.insert(name.clone(), value);
-    }
-    out
+/// The job's outputs: each result another job reads, from the step that writes it.
+fn job_outputs<'p>(plan: &Plan<'p>, j: JobId) -> IndexMap<&'p str, String> {
+    plan.outputs
+        .get(j)
+        .into_iter()
+        .flatten()
+        .filter(|r| !r.step.is_empty())
+        .map(|r| {
+            let value = format!("${{{{ steps.{}.outputs.{} }}}}", r.step, r.name);
+            (r.name.as_str(), value)
+        })
+        .collect()
 }

@@ -107,7 +107,7 @@ pub fn workflow_path(program: &Program, p: &Pipeline) -> String {
 }
 
 /// The whole workflow of one pipeline.
-pub fn workflow<'p>(ctx: &Ctx<'p>) -> model::Workflow<jobs::Jobs<'p>> {
+pub fn workflow<'p>(ctx: &Ctx<'p>) -> model::Workflow<'p, jobs::Jobs<'p>> {
     let p = ctx.pipeline;
     let plan = jobs::Plan::new(ctx, publishes(p), has_pull_requests(p));
     model::Workflow {
@@ -125,7 +125,7 @@ pub fn workflow<'p>(ctx: &Ctx<'p>) -> model::Workflow<jobs::Jobs<'p>> {
 /// workflow shares with its caller (the two would wait for each other). A workflow that only
 /// runs when called gets no group of its own: each run belongs to a run of its caller, which
 /// has one, and a shared group would cancel the pending one of several simultaneous calls.
-fn concurrency(ctx: &Ctx) -> Option<model::Concurrency> {
+fn concurrency<'p>(ctx: &Ctx<'p>) -> Option<model::Concurrency<'p>> {
     if let Some(c) = &ctx.pipeline.concurrency {
         return Some(model::Concurrency {
             group: expr::inline(ctx, &c.group),
@@ -137,7 +137,7 @@ fn concurrency(ctx: &Ctx) -> Option<model::Concurrency> {
         return None;
     }
     Some(model::Concurrency {
-        group: format!("{}-${{{{ github.ref }}}}", ctx.pipeline.name),
+        group: format!("{}-${{{{ github.ref }}}}", ctx.pipeline.name).into(),
         cancel_in_progress: if has_pull_requests(ctx.pipeline) {
             model::Scalar::Str("${{ github.event_name == 'pull_request' }}".into())
         } else {

@@ -3,20 +3,29 @@
 //! Invariant: every struct serialises to a mapping GitHub's workflow schema accepts; optional
 //! and empty fields are skipped rather than written as `null` or `[]`, and maps are ordered
 //! (`IndexMap`) so the same workflow always serialises to the same text.
+//!
+//! A job's parts borrow from the program (`'p`) whatever is written as the program spells it
+//! (names, ids, runners, literal inputs, scripts without references): a job is built while it
+//! is written, so only the text the backend composes is allocated.
 
 use indexmap::IndexMap;
 use serde::Serialize;
+use std::borrow::Cow;
+
+/// Text of a workflow: borrowed when written as the program or the backend spells it, built
+/// otherwise.
+pub type Text<'p> = Cow<'p, str>;
 
 /// One workflow file; `J` serialises as the `jobs:` map.
 #[derive(Debug, Serialize)]
-pub struct Workflow<J> {
+pub struct Workflow<'p, J> {
     pub name: String,
     pub on: On,
     /// Always written (often as `{}`): jobs declare what they need.
     pub permissions: IndexMap<String, String>,
     /// Absent only on a workflow that runs only when called: its runs belong to the caller's.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub concurrency: Option<Concurrency>,
+    pub concurrency: Option<Concurrency<'p>>,
     pub jobs: J,
 }
 
@@ -83,7 +92,7 @@ pub struct DispatchInput {
     #[serde(rename = "type")]
     pub ty: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<Scalar>,
+    pub default: Option<Scalar<'static>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
 }
@@ -104,7 +113,7 @@ pub struct CallInput {
     #[serde(rename = "type")]
     pub ty: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<Scalar>,
+    pub default: Option<Scalar<'static>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,87 +131,90 @@ pub struct Schedule {
 /// A string, boolean or number written as a YAML scalar of that type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum Scalar {
+pub enum Scalar<'p> {
     Bool(bool),
     Int(i64),
-    Str(String),
+    Str(Text<'p>),
 }
 
 #[derive(Debug, Serialize)]
-pub struct Concurrency {
-    pub group: String,
+pub struct Concurrency<'p> {
+    pub group: Text<'p>,
     /// A boolean, or an expression deciding per run.
     #[serde(rename = "cancel-in-progress")]
-    pub cancel_in_progress: Scalar,
+    pub cancel_in_progress: Scalar<'p>,
 }
 
+/// A job's `permissions:`: scope to level, most levels with a comment saying why.
+pub type Permissions = IndexMap<&'static str, Text<'static>>;
+
 #[derive(Debug, Serialize)]
-pub struct Job {
-    pub name: String,
+pub struct Job<'p> {
+    pub name: &'p str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub needs: Vec<String>,
+    pub needs: Vec<&'p str>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     #[serde(rename = "runs-on")]
-    pub runs_on: String,
-    pub permissions: IndexMap<String, String>,
+    pub runs_on: &'p str,
+    pub permissions: Permissions,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment: Option<JobEnvironment>,
+    pub environment: Option<JobEnvironment<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub concurrency: Option<Concurrency>,
+    pub concurrency: Option<Concurrency<'p>>,
     #[serde(rename = "timeout-minutes", skip_serializing_if = "Option::is_none")]
     pub timeout_minutes: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<Strategy>,
+    pub strategy: Option<Strategy<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub services: IndexMap<String, ServiceContainer>,
+    pub services: IndexMap<&'p str, ServiceContainer<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub outputs: IndexMap<String, String>,
-    pub steps: Vec<Step>,
+    pub outputs: IndexMap<&'p str, String>,
+    pub steps: Vec<Step<'p>>,
 }
 
 /// A job of a workflow: one that runs steps, or one that calls a reusable workflow.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum AnyJob {
-    Steps(Job),
-    Call(CallJob),
+pub enum AnyJob<'p> {
+    Steps(Job<'p>),
+    Call(CallJob<'p>),
 }
 
 /// A job that calls a reusable workflow: it has no runner, steps, services or timeout (the
 /// called workflow's jobs have their own), and passes secrets one by one, never `inherit`.
 #[derive(Debug, Serialize)]
-pub struct CallJob {
-    pub name: String,
+pub struct CallJob<'p> {
+    pub name: &'p str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub needs: Vec<String>,
+    pub needs: Vec<&'p str>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     /// At least what the called workflow's jobs request.
-    pub permissions: IndexMap<String, String>,
+    pub permissions: Permissions,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub concurrency: Option<Concurrency>,
+    pub concurrency: Option<Concurrency<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<Strategy>,
+    pub strategy: Option<Strategy<'p>>,
     /// `$/.github/workflows/<pipeline>.yml` (the self-repository form).
     pub uses: String,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub with: IndexMap<String, Scalar>,
+    pub with: IndexMap<&'p str, Scalar<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub secrets: IndexMap<String, String>,
+    pub secrets: IndexMap<&'p str, String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct JobEnvironment {
-    pub name: String,
+pub struct JobEnvironment<'p> {
+    pub name: &'p str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<Text<'p>>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Strategy {
+pub struct Strategy<'p> {
     /// Axis names to values, plus `include` and `exclude` rows.
-    pub matrix: IndexMap<String, MatrixEntry>,
+    pub matrix: IndexMap<&'p str, MatrixEntry<'p>>,
     #[serde(rename = "fail-fast")]
     pub fail_fast: bool,
     #[serde(rename = "max-parallel", skip_serializing_if = "Option::is_none")]
@@ -212,43 +224,43 @@ pub struct Strategy {
 /// One entry of a `matrix:` map.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum MatrixEntry {
+pub enum MatrixEntry<'p> {
     /// A static axis.
-    Values(Vec<String>),
+    Values(&'p [String]),
     /// An axis computed at run time (`${{ fromJSON(...) }}`).
     Expr(String),
     /// `include` or `exclude` rows.
-    Rows(Vec<IndexMap<String, String>>),
+    Rows(&'p [IndexMap<String, String>]),
 }
 
 #[derive(Debug, Serialize)]
-pub struct ServiceContainer {
-    pub image: String,
+pub struct ServiceContainer<'p> {
+    pub image: &'p str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub env: IndexMap<String, String>,
+    pub env: IndexMap<&'p str, Text<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct Step {
-    pub name: String,
+pub struct Step<'p> {
+    pub name: Text<'p>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<&'p str>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uses: Option<String>,
+    pub uses: Option<Text<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub with: IndexMap<String, Scalar>,
+    pub with: IndexMap<&'p str, Scalar<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub env: IndexMap<String, String>,
+    pub env: IndexMap<Text<'p>, Text<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shell: Option<String>,
+    pub shell: Option<&'p str>,
     #[serde(rename = "working-directory", skip_serializing_if = "Option::is_none")]
-    pub working_directory: Option<String>,
+    pub working_directory: Option<Text<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub run: Option<String>,
+    pub run: Option<Text<'p>>,
 }

@@ -11,6 +11,7 @@ use super::expr;
 use super::Ctx;
 use crate::ir::{GitField, Ref, Template, TemplatePart};
 use indexmap::IndexMap;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// How a script reads an environment variable.
@@ -186,41 +187,40 @@ enum Bound {
 
 /// The environment of one step: the step's own variables, then one per reference its script
 /// reads.
-pub struct StepEnv<'c, 'a> {
+pub struct StepEnv<'c, 'a, 't> {
     ctx: &'c Ctx<'a>,
     /// Variable name to its `${{ }}` value, in the order variables were added.
-    pub vars: IndexMap<String, String>,
+    pub vars: IndexMap<Cow<'t, str>, Cow<'t, str>>,
     bound: BTreeMap<Bound, String>,
 }
 
-impl<'c, 'a> StepEnv<'c, 'a> {
-    /// Starts from the step's own `env:` entries, rendered inline.
-    pub fn new(ctx: &'c Ctx<'a>, own: &IndexMap<String, Template>) -> Self {
-        let vars = own
-            .iter()
-            .map(|(k, v)| (k.clone(), expr::inline(ctx, v)))
-            .collect();
+impl<'c, 'a, 't> StepEnv<'c, 'a, 't> {
+    /// Starts from the step's own `env:` entries, already rendered inline.
+    pub fn new(ctx: &'c Ctx<'a>, own: impl Iterator<Item = (Cow<'t, str>, Cow<'t, str>)>) -> Self {
         StepEnv {
             ctx,
-            vars,
+            vars: own.collect(),
             bound: BTreeMap::new(),
         }
     }
 
     /// Renders a script: literal text as written, each reference as a variable read.
-    pub fn script(&mut self, t: &Template, lang: Lang) -> String {
+    pub fn script<'s>(&mut self, t: &'s Template, lang: Lang) -> Cow<'s, str> {
         let mut out = String::new();
         // Plain text without a reference or a `${{` is the script as it is.
         if t.parts.iter().all(|p| match p {
             TemplatePart::Lit(s) => expr::find_expr_open(s).is_none(),
             TemplatePart::Ref(_) => false,
         }) {
+            if let [TemplatePart::Lit(s)] = t.parts.as_slice() {
+                return Cow::Borrowed(s);
+            }
             for p in &t.parts {
                 if let TemplatePart::Lit(s) = p {
                     out.push_str(s);
                 }
             }
-            return out;
+            return Cow::Owned(out);
         }
         let mut js = JsState::Code;
         let mut sh = ShState::start();
@@ -249,7 +249,7 @@ impl<'c, 'a> StepEnv<'c, 'a> {
             let var = self.bind(bound);
             out.push_str(&sh.place(lang, read(lang, js, &var, short)));
         }
-        out
+        Cow::Owned(out)
     }
 
     /// The variable holding `b`, added on first use. A name the step already uses for another
@@ -264,14 +264,15 @@ impl<'c, 'a> StepEnv<'c, 'a> {
         };
         let mut name = base.clone();
         let mut n = 2;
-        while let Some(existing) = self.vars.get(&name) {
+        while let Some(existing) = self.vars.get(name.as_str()) {
             if *existing == value {
                 break;
             }
             name = format!("{base}_{n}");
             n += 1;
         }
-        self.vars.insert(name.clone(), value);
+        self.vars
+            .insert(Cow::Owned(name.clone()), Cow::Owned(value));
         self.bound.insert(b, name.clone());
         name
     }

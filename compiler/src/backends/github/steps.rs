@@ -11,7 +11,10 @@ use super::expr;
 use super::model;
 use super::script::{Lang, StepEnv};
 use super::Ctx;
-use crate::ir::{ActionRef, GitField, Job, Permission, Ref, Step, StepKind, TaskDef, Template};
+use crate::ir::{
+    ActionRef, Cond, GitField, Job, Permission, Ref, Step, StepKind, TaskDef, Template,
+    TemplatePart,
+};
 use indexmap::IndexMap;
 use std::borrow::Cow;
 
@@ -94,6 +97,55 @@ fn uses(a: &ActionRef) -> String {
     pin_text(&a.name, &a.sha, &a.version)
 }
 
+/// The `uses:` text of every action a pipeline's jobs run, spelled once per workflow: a task's
+/// steps are written once for each job running it, pinned the same way each time.
+pub struct Pins {
+    checkout: String,
+    cache: String,
+    /// By task, then by the step's place among the task's GitHub steps (empty for a step that
+    /// runs no action); empty for a task no job of the pipeline runs.
+    tasks: Vec<Vec<String>>,
+}
+
+impl Pins {
+    pub fn new(ctx: &Ctx) -> Pins {
+        let mut tasks = vec![Vec::new(); ctx.program.tasks.len()];
+        for job in &ctx.pipeline.jobs {
+            let (Some(task), Some(pins)) = (ctx.task(job), tasks.get_mut(job.task)) else {
+                continue;
+            };
+            if pins.is_empty() {
+                *pins = task
+                    .github
+                    .iter()
+                    .flatten()
+                    .map(|s| match &s.kind {
+                        StepKind::Uses { action, .. } => uses(action),
+                        _ => String::new(),
+                    })
+                    .collect();
+            }
+        }
+        Pins {
+            checkout: pinned("actions/checkout"),
+            cache: pinned("actions/cache"),
+            tasks,
+        }
+    }
+
+    /// The `uses:` text of a step that runs `action`.
+    fn of<'a>(&'a self, s: &Resolved, action: &ActionRef) -> Cow<'a, str> {
+        match self
+            .tasks
+            .get(s.args.task_id())
+            .and_then(|t| t.get(s.index))
+        {
+            Some(text) if !text.is_empty() => Cow::Borrowed(text),
+            _ => Cow::Owned(uses(action)),
+        }
+    }
+}
+
 /// `name@sha` with the release as its comment (see [`crate::emit::with_comment`]), in one allocation.
 fn pin_text(name: &str, sha: &str, version: &str) -> String {
     let mut s = String::with_capacity(name.len() + sha.len() + version.len() + 24);
@@ -109,43 +161,199 @@ fn is_action(a: &ActionRef, name: &str) -> bool {
     a.name.eq_ignore_ascii_case(name)
 }
 
-/// A task step as one job runs it: the task's own step when it reads no parameter and has no
-/// condition to simplify, else a copy with the job's arguments in place.
-pub type Resolved<'t> = Cow<'t, Step>;
+/// The job's value for each parameter of its task.
+#[derive(Clone, Copy)]
+struct Args<'t> {
+    job: &'t Job,
+    task: &'t TaskDef,
+}
 
-/// The task's GitHub steps with the job's arguments (or the parameters' defaults) in place of
-/// parameters, conditions simplified, and steps that can never run dropped.
-pub fn resolved_steps<'t>(job: &Job, task: &'t TaskDef) -> Vec<Resolved<'t>> {
-    let mut sub = |r: &Ref| match r {
-        Ref::Param(p) => Some(
-            job.args
-                .get(p)
-                .or_else(|| task.params.iter().find(|d| &d.name == p)?.default.as_ref())
-                .cloned()
-                .unwrap_or_default(),
-        ),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for s in task.github.iter().flatten() {
-        if s.condition.is_none() && !reads_params(s) {
-            out.push(Cow::Borrowed(s));
-            continue;
-        }
-        let mut step = substitute_step(s, &mut sub);
-        step.condition = match step.condition.as_ref().map(expr::simplified) {
-            None | Some(None) => None,
-            Some(Some(c)) if c.is_never() => continue,
-            Some(Some(c)) => Some(c),
-        };
-        out.push(Cow::Owned(step));
+impl<'t> Args<'t> {
+    /// What stands for parameter `p`: the job's argument, else the parameter's default; `None`
+    /// stands for the empty template.
+    fn value(&self, p: &str) -> Option<&'t Template> {
+        self.job.args.get(p).or_else(|| {
+            self.task
+                .params
+                .iter()
+                .find(|d| d.name == p)?
+                .default
+                .as_ref()
+        })
     }
-    out
+
+    fn task_id(&self) -> crate::ir::TaskId {
+        self.job.task
+    }
+
+    /// [`Template::substitute`] with [`Args::value`] for each parameter.
+    fn substitute(&self, t: &Template) -> Template {
+        let room = t
+            .parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Ref(Ref::Param(p)) => self.value(p).map_or(0, |v| v.parts.len()),
+                _ => 1,
+            })
+            .sum();
+        let mut out = Template {
+            parts: Vec::with_capacity(room),
+        };
+        for p in &t.parts {
+            match p {
+                TemplatePart::Lit(s) => out.push_lit(s),
+                TemplatePart::Ref(Ref::Param(p)) => {
+                    if let Some(v) = self.value(p) {
+                        out.append(v);
+                    }
+                }
+                TemplatePart::Ref(r) => out.push_ref(r.clone()),
+            }
+        }
+        out
+    }
+}
+
+/// A task step as one job runs it: the task's own step, seen through the job's arguments.
+///
+/// Nothing is copied up front: [`Resolved::template`] hands out each template with the
+/// arguments in place (borrowed unless a parameter sits inside other text), and
+/// [`Resolved::refs`] lists the references of that template without building it. Only a
+/// condition is resolved eagerly, since whether the step runs at all depends on it.
+pub struct Resolved<'t> {
+    pub step: &'t Step,
+    /// The step's place among the task's GitHub steps.
+    index: usize,
+    /// The step's condition with the arguments in place, simplified; `None` when it always runs.
+    pub condition: Option<Cond>,
+    args: Args<'t>,
+    /// The step reads a parameter or has a condition: its templates are the substituted ones,
+    /// whose adjacent literal parts are merged ([`Template::push_lit`]); a step that reads no
+    /// parameter and has no condition is the task's step exactly as it is.
+    substituted: bool,
+}
+
+impl<'t> Resolved<'t> {
+    /// `t`, one of the step's templates, as the job runs it: what [`Template::substitute`]
+    /// makes of it, borrowed from the task or the job whenever that is the same template.
+    pub fn template(&self, t: &'t Template) -> Cow<'t, Template> {
+        if !self.substituted {
+            return Cow::Borrowed(t);
+        }
+        match t.parts.as_slice() {
+            [TemplatePart::Ref(Ref::Param(p))] => match self.args.value(p) {
+                None => return Cow::Owned(Template::default()),
+                Some(v) if is_merged(v) => return Cow::Borrowed(v),
+                Some(_) => {}
+            },
+            _ if is_merged(t) && !t.refs().any(is_param) => return Cow::Borrowed(t),
+            _ => {}
+        }
+        Cow::Owned(self.args.substitute(t))
+    }
+
+    /// Text `render` makes of [`Resolved::template`] of `t`: borrowed from the program when
+    /// `render` borrows from a template the job does not change.
+    pub fn text(
+        &self,
+        t: &'t Template,
+        render: impl for<'a> FnOnce(&'a Template) -> Cow<'a, str>,
+    ) -> Cow<'t, str> {
+        match self.template(t) {
+            Cow::Borrowed(t) => render(t),
+            Cow::Owned(t) => {
+                let rendered = render(&t);
+                let literal = match (&rendered, t.parts.as_slice()) {
+                    (Cow::Borrowed(text), [TemplatePart::Lit(s)]) => text == s,
+                    _ => false,
+                };
+                if !literal {
+                    return Cow::Owned(rendered.into_owned());
+                }
+                // Text that is the substituted template's one literal is that literal itself,
+                // taken rather than copied.
+                drop(rendered);
+                let text = t.parts.into_iter().find_map(|p| match p {
+                    TemplatePart::Lit(s) => Some(s),
+                    TemplatePart::Ref(_) => None,
+                });
+                Cow::Owned(text.unwrap_or_default())
+            }
+        }
+    }
+
+    /// Calls `f` on each reference of [`Resolved::template`] of `t`, in order: a parameter's
+    /// references are those of the template standing for it (substitution only replaces
+    /// parameters, and merging literals adds or drops no reference).
+    pub fn refs(&self, t: &'t Template, f: &mut dyn FnMut(&'t Ref)) {
+        for r in t.refs() {
+            match r {
+                Ref::Param(p) => self
+                    .args
+                    .value(p)
+                    .into_iter()
+                    .flat_map(Template::refs)
+                    .for_each(&mut *f),
+                r => f(r),
+            }
+        }
+    }
+}
+
+fn is_param(r: &Ref) -> bool {
+    matches!(r, Ref::Param(_))
+}
+
+/// Whether a template is as [`Template::push_lit`] builds one: no empty literal part and no
+/// two literal parts in a row (so substituting would give it back unchanged).
+fn is_merged(t: &Template) -> bool {
+    let mut after_lit = false;
+    t.parts.iter().all(|p| {
+        let ok = match p {
+            TemplatePart::Lit(s) => !s.is_empty() && !after_lit,
+            TemplatePart::Ref(_) => true,
+        };
+        after_lit = matches!(p, TemplatePart::Lit(_));
+        ok
+    })
+}
+
+/// The task's GitHub steps as the job runs them: the job's arguments (or the parameters'
+/// defaults) in place of parameters, conditions simplified, and steps that can never run
+/// dropped.
+pub fn resolved_steps<'t>(job: &'t Job, task: &'t TaskDef) -> impl Iterator<Item = Resolved<'t>> {
+    let args = Args { job, task };
+    task.github
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(move |(index, s)| {
+            let condition = match &s.condition {
+                None => None,
+                Some(c) => {
+                    let mut sub = |r: &Ref| match r {
+                        Ref::Param(p) => Some(args.value(p).cloned().unwrap_or_default()),
+                        _ => None,
+                    };
+                    match expr::simplified(&expr::substitute_cond(c, &mut sub)) {
+                        Some(c) if c.is_never() => return None,
+                        c => c,
+                    }
+                }
+            };
+            Some(Resolved {
+                step: s,
+                index,
+                condition,
+                args,
+                substituted: s.condition.is_some() || reads_params(s),
+            })
+        })
 }
 
 /// Whether any template of a step (its condition aside) reads a task parameter.
 fn reads_params(s: &Step) -> bool {
-    let params = |t: &Template| t.refs().any(|r| matches!(r, Ref::Param(_)));
+    let params = |t: &Template| t.refs().any(is_param);
     s.env.values().any(params)
         || match &s.kind {
             StepKind::Run {
@@ -156,86 +364,57 @@ fn reads_params(s: &Step) -> bool {
         }
 }
 
-fn substitute_step(s: &Step, f: &mut dyn FnMut(&Ref) -> Option<Template>) -> Step {
-    let kind = match &s.kind {
-        StepKind::Run {
-            script,
-            image,
-            shell,
-            workdir,
-        } => StepKind::Run {
-            script: script.substitute(f),
-            image: image.clone(),
-            shell: shell.clone(),
-            workdir: workdir.as_ref().map(|w| w.substitute(f)),
-        },
-        StepKind::Exec { image, command } => StepKind::Exec {
-            image: image.clone(),
-            command: command.iter().map(|c| c.substitute(f)).collect(),
-        },
-        StepKind::Uses { action, with } => StepKind::Uses {
-            action: action.clone(),
-            with: with
-                .iter()
-                .map(|(k, v)| (k.clone(), v.substitute(f)))
-                .collect(),
-        },
-    };
-    Step {
-        id: s.id.clone(),
-        name: s.name.clone(),
-        kind,
-        env: s
-            .env
-            .iter()
-            .map(|(k, v)| (k.clone(), v.substitute(f)))
-            .collect(),
-        condition: s.condition.as_ref().map(|c| expr::substitute_cond(c, f)),
-        writes: s.writes.clone(),
-    }
-}
-
 /// Whether a job's own steps publish an artifact (a known publishing action that pushes).
 pub fn uses_publisher(steps: &[Resolved]) -> bool {
-    steps.iter().any(|s| match &s.kind {
+    steps.iter().any(|s| match &s.step.kind {
         StepKind::Uses { action, with } => {
             PUBLISHERS.iter().any(|p| is_action(action, p))
                 && !(is_action(action, "docker/build-push-action")
-                    && with.get("push").and_then(Template::as_literal).as_deref() == Some("false"))
+                    && with
+                        .get("push")
+                        .is_some_and(|t| s.template(t).literal().as_deref() == Some("false")))
         }
         _ => false,
     })
 }
 
 /// Everything the steps of one job depend on.
-pub struct JobSteps<'j> {
-    pub job: &'j Job,
-    pub task: &'j TaskDef,
-    pub steps: &'j [Resolved<'j>],
+pub struct JobSteps<'j, 't> {
+    pub job: &'t Job,
+    pub task: &'t TaskDef,
+    pub steps: &'j [Resolved<'t>],
+    pub pins: &'t Pins,
     /// The job publishes: caches stay off.
     pub publishing: bool,
 }
 
 /// Every step of the job.
-pub fn build(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
-    let mut out = Vec::new();
-    let write = js
-        .job
-        .all_permissions(js.task)
-        .contains(&Permission::ContentsWrite);
-    if js.job.checks_out(js.task) {
-        out.push(checkout(write));
-    }
+pub fn build<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>) -> Vec<model::Step<'t>> {
+    let write = [&js.job.permissions, &js.task.permissions]
+        .iter()
+        .any(|p| p.contains(&Permission::ContentsWrite));
+    let checkout = js.job.checks_out(js.task);
     let mut ctx = *ctx;
-    if js.steps.iter().any(|s| short_sha_outside_scripts(s)) {
+    ctx.short_sha_step = js.steps.iter().any(short_sha_outside_scripts);
+    let caches = if js.publishing {
+        0
+    } else {
+        js.task.caches.len()
+    };
+    let mut out = Vec::with_capacity(
+        usize::from(checkout) + usize::from(ctx.short_sha_step) + caches + js.steps.len().max(1),
+    );
+    if checkout {
+        out.push(self::checkout(&js.pins.checkout, write));
+    }
+    if ctx.short_sha_step {
         out.push(short_sha_step());
-        ctx.short_sha_step = true;
     }
     if !js.publishing {
-        out.extend(caches(&ctx, js));
+        push_caches(&ctx, js, &mut out);
     }
     for s in js.steps {
-        out.push(step(&ctx, s, js.publishing, write));
+        out.push(step(&ctx, js, s, write));
     }
     if out.is_empty() {
         out.push(no_steps(&js.task.name));
@@ -247,28 +426,33 @@ pub fn build(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
 /// environment values and step conditions (GitHub expressions cannot).
 pub const SHORT_SHA_STEP: &str = "gitopsc_short_sha";
 
-fn short_sha_step() -> model::Step {
+fn short_sha_step() -> model::Step<'static> {
     let mut env = IndexMap::new();
-    env.insert("GIT_SHA".to_string(), "${{ github.sha }}".to_string());
+    env.insert("GIT_SHA".into(), "${{ github.sha }}".into());
     model::Step {
         name: "Compute the short commit SHA".into(),
-        id: Some(SHORT_SHA_STEP.into()),
+        id: Some(SHORT_SHA_STEP),
         env,
-        shell: Some("bash".into()),
+        shell: Some("bash"),
         run: Some("echo \"sha=${GIT_SHA:0:7}\" >> \"$GITHUB_OUTPUT\"\n".into()),
         ..Default::default()
     }
 }
 
 /// Whether a step reads `git.short_sha` where GitHub, not a script, substitutes it.
-fn short_sha_outside_scripts(s: &Step) -> bool {
-    let short = |t: &Template| t.refs().any(|r| *r == Ref::Git(GitField::ShortSha));
-    let mut found = s.env.values().any(short);
+fn short_sha_outside_scripts(s: &Resolved) -> bool {
+    let short_sha = Ref::Git(GitField::ShortSha);
+    let short = |t| {
+        let mut found = false;
+        s.refs(t, &mut |r| found |= *r == short_sha);
+        found
+    };
+    let mut found = s.step.env.values().any(short);
     if let Some(c) = &s.condition {
-        expr::cond_templates(c, &mut |t| found |= short(t));
+        expr::cond_templates(c, &mut |t| found |= t.refs().any(|r| *r == short_sha));
     }
     found
-        || match &s.kind {
+        || match &s.step.kind {
             StepKind::Run { workdir, .. } => workdir.iter().any(short),
             StepKind::Uses { action, with } => with.iter().any(|(k, v)| {
                 short(v) && !(is_action(action, "actions/github-script") && k == "script")
@@ -277,21 +461,18 @@ fn short_sha_outside_scripts(s: &Step) -> bool {
         }
 }
 
-fn checkout(write: bool) -> model::Step {
+fn checkout(uses: &str, write: bool) -> model::Step<'_> {
     let mut with = IndexMap::new();
-    with.insert(
-        "persist-credentials".to_string(),
-        model::Scalar::Bool(write),
-    );
+    with.insert("persist-credentials", model::Scalar::Bool(write));
     model::Step {
         name: "Check out the repository".into(),
-        uses: Some(pinned("actions/checkout")),
+        uses: Some(uses.into()),
         with,
         ..Default::default()
     }
 }
 
-fn caches(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
+fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::Step<'t>>) {
     let prefix = js
         .job
         .service
@@ -299,7 +480,6 @@ fn caches(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
         .map(|s| s.path.trim_end_matches('/'))
         .filter(|p| !p.is_empty() && *p != ".");
     let several = js.task.caches.len() > 1;
-    let mut out = Vec::new();
     for (i, c) in js.task.caches.iter().enumerate() {
         let mut key = format!("${{{{ runner.os }}}}-{}", js.task.name);
         if several {
@@ -314,62 +494,74 @@ fn caches(ctx: &Ctx, js: &JobSteps) -> Vec<model::Step> {
             key.push_str(&format!("-${{{{ hashFiles({}) }}}}", expr::quote(&files)));
         }
         let mut with = IndexMap::new();
-        with.insert("path".into(), model::Scalar::Str(expr::lit_inline(&c.path)));
-        with.insert("key".into(), model::Scalar::Str(key));
-        with.insert("restore-keys".into(), model::Scalar::Str(restore));
+        with.insert("path", model::Scalar::Str(expr::lit_inline(&c.path)));
+        with.insert("key", model::Scalar::Str(key.into()));
+        with.insert("restore-keys", model::Scalar::Str(restore.into()));
         out.push(model::Step {
-            name: format!("Cache {}", c.path),
-            uses: Some(pinned("actions/cache")),
+            name: format!("Cache {}", c.path).into(),
+            uses: Some(Cow::Borrowed(&js.pins.cache)),
             with,
             ..Default::default()
         });
     }
-    out
 }
 
 /// A job whose task has no GitHub steps: the compiler's checks reject this, so meeting it is
 /// a compiler bug, reported by the run rather than hidden.
-fn no_steps(task: &str) -> model::Step {
+fn no_steps(task: &str) -> model::Step<'static> {
     model::Step {
         name: "Report a compiler bug".into(),
-        shell: Some("bash".into()),
-        run: Some(format!(
-            "echo \"gitopsc bug: task {task} has no GitHub steps\" >&2\nexit 1\n"
-        )),
+        shell: Some("bash"),
+        run: Some(
+            format!("echo \"gitopsc bug: task {task} has no GitHub steps\" >&2\nexit 1\n").into(),
+        ),
         ..Default::default()
     }
 }
 
-fn step(ctx: &Ctx, s: &Step, publishing: bool, write: bool) -> model::Step {
-    let mut env = StepEnv::new(ctx, &s.env);
+fn step<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, s: &Resolved<'t>, write: bool) -> model::Step<'t> {
+    let step = s.step;
+    let mut env = StepEnv::new(
+        ctx,
+        step.env.iter().map(|(k, v)| {
+            (
+                Cow::Borrowed(k.as_str()),
+                s.text(v, |t| expr::inline(ctx, t)),
+            )
+        }),
+    );
     let mut out = model::Step {
-        name: s.name.clone(),
-        id: Some(s.id.clone()),
+        name: Cow::Borrowed(&step.name),
+        id: Some(&step.id),
         condition: s.condition.as_ref().map(|c| expr::cond_expr(ctx, c)),
         ..Default::default()
     };
-    match &s.kind {
+    match &step.kind {
         StepKind::Run {
             script,
             shell,
             workdir,
             ..
         } => {
-            let shell = shell.clone().unwrap_or_else(|| "bash".into());
-            out.run = Some(env.script(script, Lang::of_shell(&shell)));
+            let shell = shell.as_deref().unwrap_or("bash");
+            let lang = Lang::of_shell(shell);
+            out.run = Some(s.text(script, |t| env.script(t, lang)));
             out.shell = Some(shell);
-            out.working_directory = workdir.as_ref().map(|w| expr::inline(ctx, w));
+            out.working_directory = workdir
+                .as_ref()
+                .map(|w| s.text(w, |t| expr::inline(ctx, t)));
         }
         StepKind::Uses { action, with } => {
-            out.uses = Some(uses(action));
-            out.with = action_inputs(ctx, action, with, &mut env);
-            harden(action, &mut out.with, publishing, write);
+            out.uses = Some(js.pins.of(s, action));
+            out.with = action_inputs(ctx, s, action, with, &mut env);
+            harden(action, &mut out.with, js.publishing, write);
         }
         // The checker keeps `command` steps out of GitHub realisations; one met anyway runs
         // as a script of its quoted words.
         StepKind::Exec { command, .. } => {
-            out.run = Some(env.script(&quoted_words(command), Lang::Bash));
-            out.shell = Some("bash".into());
+            let words = quoted_words(command.iter().map(|c| s.template(c)));
+            out.run = Some(Cow::Owned(env.script(&words, Lang::Bash).into_owned()));
+            out.shell = Some("bash");
         }
     }
     out.env = env.vars;
@@ -377,14 +569,14 @@ fn step(ctx: &Ctx, s: &Step, publishing: bool, write: bool) -> model::Step {
 }
 
 /// A command line as a shell script: each word double-quoted.
-fn quoted_words(command: &[Template]) -> Template {
+fn quoted_words<'t>(command: impl Iterator<Item = Cow<'t, Template>>) -> Template {
     let mut words = Template::default();
-    for (i, c) in command.iter().enumerate() {
+    for (i, c) in command.enumerate() {
         if i > 0 {
             words.push_lit(" ");
         }
         words.push_lit("\"");
-        words.append(c);
+        words.append(&c);
         words.push_lit("\"");
     }
     words
@@ -392,21 +584,22 @@ fn quoted_words(command: &[Template]) -> Template {
 
 /// An action's inputs rendered inline, except the code `actions/github-script` runs, which
 /// reads references from the environment like any script.
-fn action_inputs(
+fn action_inputs<'t>(
     ctx: &Ctx,
+    s: &Resolved<'t>,
     action: &ActionRef,
-    with: &IndexMap<String, Template>,
-    env: &mut StepEnv,
-) -> IndexMap<String, model::Scalar> {
+    with: &'t IndexMap<String, Template>,
+    env: &mut StepEnv<'_, '_, 't>,
+) -> IndexMap<&'t str, model::Scalar<'t>> {
     let code = is_action(action, "actions/github-script");
     with.iter()
         .map(|(k, v)| {
             let text = if code && k == "script" {
-                env.script(v, Lang::Js)
+                s.text(v, |t| env.script(t, Lang::Js))
             } else {
-                expr::inline(ctx, v)
+                s.text(v, |t| expr::inline(ctx, t))
             };
-            (k.clone(), model::Scalar::Str(text))
+            (k.as_str(), model::Scalar::Str(text))
         })
         .collect()
 }
@@ -414,12 +607,12 @@ fn action_inputs(
 /// Keeps a checkout from persisting the token and a publishing job from using caches.
 fn harden(
     action: &ActionRef,
-    with: &mut IndexMap<String, model::Scalar>,
+    with: &mut IndexMap<&str, model::Scalar>,
     publishing: bool,
     write: bool,
 ) {
     if is_action(action, "actions/checkout") && !with.contains_key("persist-credentials") {
-        with.insert("persist-credentials".into(), model::Scalar::Bool(write));
+        with.insert("persist-credentials", model::Scalar::Bool(write));
     }
     if !publishing {
         return;
@@ -430,10 +623,10 @@ fn harden(
         }
         match off {
             CacheOff::Remove(k) => {
-                with.shift_remove(*k);
+                with.shift_remove(k);
             }
             CacheOff::Set(k, v) => {
-                with.insert((*k).into(), model::Scalar::Bool(*v));
+                with.insert(k, model::Scalar::Bool(*v));
             }
         }
     }

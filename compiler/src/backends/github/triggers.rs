@@ -175,13 +175,13 @@ fn description(i: &Input) -> Option<String> {
     (!i.description.is_empty()).then(|| i.description.clone())
 }
 
-fn default(i: &Input) -> Option<Scalar> {
+fn default(i: &Input) -> Option<Scalar<'static>> {
     let d = i.default.as_ref()?;
     Some(match &i.ty {
         ParamType::Bool => Scalar::Bool(d == "true"),
         ParamType::Int => d
             .parse()
-            .map_or_else(|_| Scalar::Str(d.clone()), Scalar::Int),
-        _ => Scalar::Str(d.clone()),
+            .map_or_else(|_| Scalar::Str(d.clone().into()), Scalar::Int),
+        _ => Scalar::Str(d.clone().into()),
     })
 }
