@@ -91,12 +91,15 @@ impl<T: SplitDoc> Split<T> {
         out.push(':');
         let start = out.len();
         out.push('\n');
-        let texts = crate::parallel_map(&bounds, threads, |r| {
-            let mut text = String::new();
-            doc.write_slice(r.clone(), &mut text).map(|()| text)
-        });
-        for text in texts {
-            out.push_str(&text?);
+        // One slice per thread at a time, so only that many slices wait to be joined.
+        for wave in bounds.chunks(threads) {
+            let texts = crate::parallel_map(wave, threads, |r| {
+                let mut text = String::new();
+                doc.write_slice(r.clone(), &mut text).map(|()| text)
+            });
+            for text in texts {
+                out.push_str(&text?);
+            }
         }
         if out.len() == start + 1 {
             // No entry at all: an empty map, as the writer spells it.
@@ -178,6 +181,12 @@ impl<'a> OutputFile<'a> {
     /// Adds a document.
     pub fn doc<T: serde::Serialize + Debug + Send + Sync + 'a>(mut self, doc: T) -> Self {
         self.docs.push(Box::new(doc));
+        self
+    }
+
+    /// Adds a document whose last map is written in slices on several threads.
+    pub fn split<T: SplitDoc + 'a>(mut self, doc: T) -> Self {
+        self.docs.push(Box::new(Split(doc)));
         self
     }
 

@@ -18,11 +18,13 @@ pub mod steps;
 pub mod triggers;
 
 use crate::backends::Backend;
-use crate::emit::{OutputFile, Repo};
+use crate::emit::yaml::{self, YamlError};
+use crate::emit::{OutputFile, Repo, SplitDoc};
 use crate::ir::{
     Input, Job, JobId, ParamType, Pipeline, Program, ServiceId, Target, TaskDef, Trigger,
 };
 use indexmap::IndexMap;
+use std::ops::Range;
 
 /// Generates GitHub Actions workflows.
 pub struct Github;
@@ -49,9 +51,52 @@ impl Github {
                     pipeline: p,
                     short_sha_step: false,
                 };
-                OutputFile::new(Repo::App, workflow_path(program, p)).doc(workflow(&ctx))
+                OutputFile::new(Repo::App, workflow_path(program, p)).split(workflow(&ctx))
             })
             .collect()
+    }
+}
+
+/// A workflow's jobs are independent of one another once the plan is made, so a large
+/// workflow writes them in slices on several threads.
+impl SplitDoc for model::Workflow<'_, jobs::Jobs<'_>> {
+    fn split_key(&self) -> &'static str {
+        "jobs"
+    }
+
+    fn write_head(&self, out: &mut String) -> Result<(), YamlError> {
+        /// The workflow's entries before `jobs`, in [`model::Workflow`]'s order.
+        #[derive(serde::Serialize)]
+        struct Head<'a, 'p> {
+            name: &'a str,
+            on: &'a model::On,
+            permissions: &'a IndexMap<String, String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            concurrency: Option<&'a model::Concurrency<'p>>,
+        }
+        yaml::write(
+            out,
+            &Head {
+                name: &self.name,
+                on: &self.on,
+                permissions: &self.permissions,
+                concurrency: self.concurrency.as_ref(),
+            },
+        )
+    }
+
+    fn entries(&self) -> usize {
+        self.jobs.ctx.pipeline.jobs.len()
+    }
+
+    fn write_slice(&self, range: Range<usize>, out: &mut String) -> Result<(), YamlError> {
+        let (ctx, plan) = (&self.jobs.ctx, &self.jobs.plan);
+        for j in range {
+            if let Some(job) = jobs::job(ctx, plan, j) {
+                yaml::write_entry(out, 2, ctx.job_id(j), &job)?;
+            }
+        }
+        Ok(())
     }
 }
 
