@@ -53,6 +53,11 @@ impl Backend for Rollouts {
     }
 
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
+        // Without a progressive environment there is no plan: skip listing every pair.
+        let progressive = |e: &ir::Environment| !matches!(e.rollout, ir::Strategy::Rolling);
+        if !program.environments.iter().any(progressive) {
+            return;
+        }
         let layout = Layout::new(program);
         for (svc, env) in kz::delivered(program) {
             let Some(plan) = plan(program, svc, env) else {
