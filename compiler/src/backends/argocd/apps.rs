@@ -5,17 +5,24 @@
 //! deploys to `E`'s cluster and namespace, belongs to `E`'s AppProject, and is automated
 //! exactly when `E` syncs automatically, with `E`'s prune and self-heal flags.
 
-use super::common::{self, RESOURCES_FINALIZER};
+use std::borrow::Cow;
+
+use super::common::{self, RESOURCES_FINALIZERS};
 use super::model::{
     Application, ApplicationSpec, Automated, Backoff, Destination, Helm, IgnoreDifference, Info,
     Metadata, Resource, Retry, Source, SyncPolicy,
 };
 use super::Cx;
-use crate::emit::OutputFile;
+use crate::emit::{OutputFile, Repo};
 use crate::ir::{EnvId, Environment, Service};
 
 /// One Application per service of the deployment in `env`.
-pub fn per_service<'o>(cx: &Cx, id: EnvId, env: &Environment, out: &mut dyn FnMut(OutputFile<'o>)) {
+pub fn per_service<'a>(
+    cx: &Cx<'a>,
+    id: EnvId,
+    env: &'a Environment,
+    out: &mut dyn FnMut(OutputFile<'a>),
+) {
     for (_, s) in cx.services() {
         out(service_app(cx, id, env, s));
     }
@@ -23,13 +30,14 @@ pub fn per_service<'o>(cx: &Cx, id: EnvId, env: &Environment, out: &mut dyn FnMu
 
 /// The aggregate Application of `env` (when some service uses Kustomize), plus one
 /// Application per Helm service, which a Kustomize overlay cannot hold.
-pub fn per_env(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
+pub fn per_env<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Vec<OutputFile<'a>> {
     let mut files = Vec::new();
     if !cx.kustomize_services().is_empty() {
         let name = common::env_app_name(cx.d, &env.name);
-        let source = git_source(cx, env, common::env_overlay_path(cx.p, &env.name));
-        let app = application(cx, id, env, &name, None, source);
-        files.push(cx.file(&["apps", &env.name, &format!("{name}.yaml")], app));
+        let source = git_source(cx, env, common::env_overlay_path(cx.p, &env.name).into());
+        let path = cx.path(&["apps", &env.name], &name);
+        let app = application(cx, id, env, name, None, source);
+        files.push(OutputFile::new(Repo::Gitops, path).doc(app));
     }
     for s in cx.helm_services() {
         files.push(service_app(cx, id, env, s));
@@ -38,58 +46,56 @@ pub fn per_env(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>
 }
 
 /// The Application of service `s` in `env`, in its own file.
-fn service_app(cx: &Cx, id: EnvId, env: &Environment, s: &Service) -> OutputFile<'static> {
+fn service_app<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment, s: &'a Service) -> OutputFile<'a> {
     let name = common::app_name(&s.name, &env.name);
-    let app = application(
-        cx,
-        id,
-        env,
-        &name,
-        Some(&s.name),
-        service_source(cx, env, s),
-    );
-    cx.file(&["apps", &env.name, &format!("{name}.yaml")], app)
+    // The path is built first: the name then moves into the document.
+    let path = cx.path(&["apps", &env.name], &name);
+    let app = application(cx, id, env, name, Some(&s.name), service_source(cx, env, s));
+    OutputFile::new(Repo::Gitops, path).doc(app)
 }
-
 /// An Application of `env` named `name` reading `source`.
-fn application(
-    cx: &Cx,
+fn application<'a>(
+    cx: &Cx<'a>,
     id: EnvId,
-    env: &Environment,
-    name: &str,
-    service: Option<&str>,
-    source: Source,
-) -> Application {
+    env: &'a Environment,
+    name: String,
+    service: Option<&'a str>,
+    source: Source<'a>,
+) -> Application<'a> {
     let metadata = Metadata {
-        name: name.to_string(),
-        namespace: Some(cx.p.project.argocd_namespace.clone()),
+        name: Cow::Owned(name),
+        namespace: Some(&cx.p.project.argocd_namespace),
         labels: common::labels(cx.p, service),
         annotations: common::wave_annotation(cx.wave(id)),
-        finalizers: vec![RESOURCES_FINALIZER.to_string()],
+        finalizers: RESOURCES_FINALIZERS,
     };
     Resource::new("Application", metadata, spec(cx, env, source))
 }
 
 /// Where service `s` comes from in `env`: its overlay, or its chart with the environment's
 /// value file.
-pub fn service_source(cx: &Cx, env: &Environment, s: &Service) -> Source {
+pub fn service_source<'a>(cx: &Cx<'a>, env: &'a Environment, s: &'a Service) -> Source<'a> {
     match common::helm_source(s, &env.name) {
         Some((chart, values)) => Source {
             helm: Some(Helm {
-                release_name: s.name.clone(),
-                value_files: vec![values],
+                release_name: &s.name,
+                value_files: vec![Cow::Owned(values)],
             }),
-            ..git_source(cx, env, chart)
+            ..git_source(cx, env, Cow::Borrowed(chart))
         },
-        None => git_source(cx, env, common::overlay_path(cx.p, &env.name, &s.name)),
+        None => git_source(
+            cx,
+            env,
+            Cow::Owned(common::overlay_path(cx.p, &env.name, &s.name)),
+        ),
     }
 }
 
 /// `path` in the GitOps repository at `env`'s branch.
-pub fn git_source(cx: &Cx, env: &Environment, path: String) -> Source {
+pub fn git_source<'a>(cx: &Cx<'a>, env: &'a Environment, path: Cow<'a, str>) -> Source<'a> {
     Source {
-        repo_url: cx.p.project.gitops_repo.clone(),
-        target_revision: env.target_revision.clone(),
+        repo_url: Cow::Borrowed(&cx.p.project.gitops_repo),
+        target_revision: Cow::Borrowed(&env.target_revision),
         path,
         helm: None,
         directory: None,
@@ -97,13 +103,13 @@ pub fn git_source(cx: &Cx, env: &Environment, path: String) -> Source {
 }
 
 /// The spec of an application of `env` reading `source`.
-pub fn spec(cx: &Cx, env: &Environment, source: Source) -> ApplicationSpec {
+pub fn spec<'a>(cx: &Cx<'a>, env: &'a Environment, source: Source<'a>) -> ApplicationSpec<'a> {
     ApplicationSpec {
         project: common::project_for(cx.d, &env.name),
         source,
         destination: Destination {
-            server: env.cluster.clone(),
-            namespace: env.namespace.clone(),
+            server: Cow::Borrowed(&env.cluster),
+            namespace: Cow::Borrowed(&env.namespace),
         },
         sync_policy: Some(sync_policy(cx, env)),
         ignore_differences: cx
@@ -111,24 +117,20 @@ pub fn spec(cx: &Cx, env: &Environment, source: Source) -> ApplicationSpec {
             .ignore_differences
             .iter()
             .map(|i| IgnoreDifference {
-                group: i.group.clone(),
-                kind: i.kind.clone(),
-                json_pointers: i.json_pointers.clone(),
+                group: Cow::Borrowed(&i.group),
+                kind: Cow::Borrowed(&i.kind),
+                json_pointers: Cow::Borrowed(&i.json_pointers),
             })
             .collect(),
-        info: env
-            .url
-            .iter()
-            .map(|url| Info {
-                name: "URL".into(),
-                value: url.clone(),
-            })
-            .collect(),
+        info: env.url.as_deref().map(|url| Info {
+            name: "URL",
+            value: Cow::Borrowed(url),
+        }),
     }
 }
 
 /// `env`'s sync policy: automated only when the environment syncs by itself.
-fn sync_policy(cx: &Cx, env: &Environment) -> SyncPolicy {
+fn sync_policy<'a>(cx: &Cx<'a>, env: &'a Environment) -> SyncPolicy<'a> {
     SyncPolicy {
         automated: env.sync.automated.map(|a| Automated {
             prune: a.prune,

@@ -7,35 +7,34 @@
 //! policy as the Application the per-service layout would write for the same service and
 //! environment; the Git generator never picks up the overlay of a service outside the deployment.
 
+use std::borrow::Cow;
+
 use super::apps;
-use super::common::{self, RESOURCES_FINALIZER};
+use super::common::{self, RESOURCES_FINALIZERS};
 use super::model::{
-    ApplicationSet, ApplicationSetSpec, ApplicationSpec, ApplicationTemplate, Generator,
-    GitDirectory, GitGenerator, Helm, ListGenerator, Metadata, Resource,
+    ApplicationSet, ApplicationSetSpec, ApplicationSpec, ApplicationTemplate, Element, Generator,
+    GitDirectory, GitGenerator, Helm, Labels, ListGenerator, Metadata, Resource,
 };
 use super::Cx;
-use crate::emit::OutputFile;
+use crate::emit::{OutputFile, Repo};
 use crate::ir::{EnvId, Environment};
-use indexmap::IndexMap;
 
 /// The ApplicationSets of `env` for the list-generator layout.
-pub fn list(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
+pub fn list<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Vec<OutputFile<'a>> {
     let services = cx.kustomize_services();
     let mut files = Vec::new();
     if !services.is_empty() {
         let elements = services
             .iter()
-            .map(|s| {
-                element(&[
-                    ("service", s.name.clone()),
-                    ("path", common::overlay_path(cx.p, &env.name, &s.name)),
-                ])
+            .map(|s| Element::Overlay {
+                service: &s.name,
+                path: common::overlay_path(cx.p, &env.name, &s.name),
             })
             .collect();
         let generator = Generator::List(ListGenerator { elements });
         let template = template(cx, env, "{{.service}}", "{{.path}}", None);
         let name = common::env_app_name(cx.d, &env.name);
-        files.push(appset(cx, id, &name, generator, template));
+        files.push(appset(cx, id, name, generator, template));
     }
     files.extend(helm(cx, id, env));
     files
@@ -43,7 +42,7 @@ pub fn list(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
 
 /// The ApplicationSets of `env` for the Git-directory layout: one Application per folder of
 /// `<kustomize>/overlays/<env>/`, except the folders of services outside the deployment.
-pub fn git(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
+pub fn git<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Vec<OutputFile<'a>> {
     let mut files = Vec::new();
     let ours = cx.kustomize_services();
     if !ours.is_empty() {
@@ -61,122 +60,121 @@ pub fn git(cx: &Cx, id: EnvId, env: &Environment) -> Vec<OutputFile<'static>> {
                 }),
         );
         let generator = Generator::Git(GitGenerator {
-            repo_url: cx.p.project.gitops_repo.clone(),
-            revision: env.target_revision.clone(),
+            repo_url: &cx.p.project.gitops_repo,
+            revision: &env.target_revision,
             directories,
         });
         let template = template(cx, env, "{{.path.basename}}", "{{.path.path}}", None);
         let name = common::env_app_name(cx.d, &env.name);
-        files.push(appset(cx, id, &name, generator, template));
+        files.push(appset(cx, id, name, generator, template));
     }
     files.extend(helm(cx, id, env));
     files
 }
 
 /// The list ApplicationSet of the deployment's Helm services in `env`, if it has any.
-fn helm(cx: &Cx, id: EnvId, env: &Environment) -> Option<OutputFile<'static>> {
+fn helm<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Option<OutputFile<'a>> {
     let elements: Vec<_> = cx
         .helm_services()
         .iter()
         .filter_map(|s| {
-            let (chart, values) = common::helm_source(s, &env.name)?;
-            Some(element(&[
-                ("service", s.name.clone()),
-                ("chart", chart),
-                ("valueFile", values),
-            ]))
+            let (chart, value_file) = common::helm_source(s, &env.name)?;
+            Some(Element::Chart {
+                service: &s.name,
+                chart,
+                value_file,
+            })
         })
         .collect();
     if elements.is_empty() {
         return None;
     }
     let helm = Helm {
-        release_name: "{{.service}}".into(),
-        value_files: vec!["{{.valueFile}}".into()],
+        release_name: "{{.service}}",
+        value_files: vec![Cow::Borrowed("{{.valueFile}}")],
     };
     let template = template(cx, env, "{{.service}}", "{{.chart}}", Some(helm));
     let generator = Generator::List(ListGenerator { elements });
-    let name = format!("{}-helm", common::env_app_name(cx.d, &env.name));
-    Some(appset(cx, id, &name, generator, template))
-}
-
-/// A list-generator element made of key and value pairs.
-fn element(pairs: &[(&str, String)]) -> IndexMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+    let name = [&cx.d.project, "-", &env.name, "-helm"].concat();
+    Some(appset(cx, id, name, generator, template))
 }
 
 /// An ApplicationSet document in its own file.
-fn appset(
-    cx: &Cx,
+fn appset<'a>(
+    cx: &Cx<'a>,
     id: EnvId,
-    name: &str,
-    generator: Generator,
-    template: ApplicationTemplate,
-) -> OutputFile<'static> {
+    name: String,
+    generator: Generator<'a>,
+    template: ApplicationTemplate<'a>,
+) -> OutputFile<'a> {
+    let path = cx.path(&["applicationsets"], &name);
     let metadata = Metadata {
-        name: name.to_string(),
-        namespace: Some(cx.p.project.argocd_namespace.clone()),
+        name: Cow::Owned(name),
+        namespace: Some(&cx.p.project.argocd_namespace),
         labels: common::labels(cx.p, None),
         annotations: common::wave_annotation(cx.wave(id)),
-        finalizers: Vec::new(),
+        finalizers: &[],
     };
     let spec = ApplicationSetSpec {
         go_template: true,
-        go_template_options: vec!["missingkey=error".into()],
+        go_template_options: &["missingkey=error"],
         generators: vec![generator],
         template,
     };
     let doc: ApplicationSet = Resource::new("ApplicationSet", metadata, spec);
-    cx.file(&["applicationsets", &format!("{name}.yaml")], doc)
+    OutputFile::new(Repo::Gitops, path).doc(doc)
 }
 
 /// The Application template of `env`: `service` and `path` are the Go expressions giving the
 /// service name and the source path.
-fn template(
-    cx: &Cx,
-    env: &Environment,
-    service: &str,
-    path: &str,
-    helm: Option<Helm>,
-) -> ApplicationTemplate {
-    let mut spec = apps::spec(cx, env, apps::git_source(cx, env, String::new()));
+fn template<'a>(
+    cx: &Cx<'a>,
+    env: &'a Environment,
+    service: &'static str,
+    path: &'static str,
+    helm: Option<Helm<'a>>,
+) -> ApplicationTemplate<'a> {
+    let mut spec = apps::spec(cx, env, apps::git_source(cx, env, Cow::Borrowed(path)));
     escape(&mut spec);
-    spec.source.path = path.to_string();
     spec.source.helm = helm;
-    let mut labels = IndexMap::from([("app.kubernetes.io/name".to_string(), service.to_string())]);
-    for (k, v) in common::labels(cx.p, None) {
-        labels.insert(k, common::go_literal(&v));
-    }
+    // A valid label value holds no `{{`, so the program's labels need no escaping.
+    let labels = Labels {
+        name: Some(service),
+        ..common::labels(cx.p, None)
+    };
     let metadata = Metadata {
-        name: format!("{service}-{}", common::go_literal(&env.name)),
+        name: Cow::Owned([service, "-", &common::go_literal(&env.name)].concat()),
         namespace: None,
         labels,
-        annotations: IndexMap::new(),
-        finalizers: vec![RESOURCES_FINALIZER.to_string()],
+        annotations: Default::default(),
+        finalizers: RESOURCES_FINALIZERS,
     };
     ApplicationTemplate { metadata, spec }
 }
 
-/// Escapes every program-provided text of a template spec.
+/// Escapes every program-provided text of a template spec (the source path is the template's
+/// own placeholder).
 fn escape(spec: &mut ApplicationSpec) {
-    let esc = |s: &mut String| *s = common::go_literal(s);
+    let esc = common::escape;
+    let esc_all = |list: &mut Cow<'_, [String]>| {
+        if list.iter().any(|s| s.contains("{{")) {
+            *list = list.iter().map(|s| common::go_literal(s)).collect();
+        }
+    };
     esc(&mut spec.project);
     esc(&mut spec.source.repo_url);
     esc(&mut spec.source.target_revision);
     esc(&mut spec.destination.server);
     esc(&mut spec.destination.namespace);
     if let Some(policy) = &mut spec.sync_policy {
-        policy.sync_options.iter_mut().for_each(esc);
+        esc_all(&mut policy.sync_options.declared);
     }
     for d in &mut spec.ignore_differences {
         esc(&mut d.group);
         esc(&mut d.kind);
-        d.json_pointers.iter_mut().for_each(esc);
+        esc_all(&mut d.json_pointers);
     }
-    for i in &mut spec.info {
+    if let Some(i) = &mut spec.info {
         esc(&mut i.value);
     }
 }

@@ -4,12 +4,16 @@
 //! Invariant: every function is total over any IR semantic analysis can produce (indices are
 //! checked, cycles cannot loop forever), and equal inputs give equal outputs.
 
+use std::borrow::Cow;
+
+use super::model::{Annotations, Labels, SyncOptions};
 use crate::ir::{Deployment, EnvId, Environment, Manifests, Program, Service, ServiceId};
-use indexmap::IndexMap;
 
 /// The finalizer that makes deleting an Application delete its resources, and that keeps an
 /// AppProject from being deleted while Applications still use it.
 pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+/// The `finalizers` of a child Application and of an AppProject.
+pub const RESOURCES_FINALIZERS: &[&str] = &[RESOURCES_FINALIZER];
 /// The annotation Argo CD orders a parent application's sync by.
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 /// The API server of the cluster Argo CD itself runs in.
@@ -17,38 +21,67 @@ pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 /// The file, relative to a deployment's folder, that holds the app-of-apps root.
 pub const ROOT_FILE: &str = "root.yaml";
 
-/// Joins `/`-separated path parts, skipping empty parts and `.`.
-pub fn join(parts: &[&str]) -> String {
+/// The `/`-separated segments of `parts` a path keeps: neither empty nor `.`.
+fn segments<'s>(parts: impl Iterator<Item = &'s str>) -> impl Iterator<Item = &'s str> {
     parts
-        .iter()
         .flat_map(|p| p.split('/'))
         .filter(|p| !p.is_empty() && *p != ".")
-        .collect::<Vec<_>>()
-        .join("/")
+}
+
+/// Appends `segment` to the path `out`, with a `/` unless it is the first.
+fn push_segment(out: &mut String, segment: &str) {
+    if !out.is_empty() {
+        out.push('/');
+    }
+    out.push_str(segment);
+}
+
+/// Joins `/`-separated path parts, skipping empty parts and `.`.
+///
+/// One allocation: the joined path is never longer than the parts and one `/` between each.
+pub fn join(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    segments(parts.iter().copied()).for_each(|s| push_segment(&mut out, s));
+    out
+}
+
+/// The path of the YAML file named `stem` (plus `.yaml`) in the folder `parts` (joined as
+/// [`join`] does): the same path as joining `parts` and `"{stem}.yaml"`, built in one
+/// allocation. The last segment of `stem` is always kept, since with `.yaml` appended it is
+/// neither empty nor `.`.
+pub fn yaml_file<'s>(parts: impl Iterator<Item = &'s str> + Clone, stem: &'s str) -> String {
+    const EXT: &str = ".yaml";
+    let (folder, last) = stem.rsplit_once('/').unwrap_or(("", stem));
+    let len: usize = parts.clone().map(|p| p.len() + 1).sum();
+    let mut out = String::with_capacity(len + stem.len() + 1 + EXT.len());
+    segments(parts.chain([folder])).for_each(|s| push_segment(&mut out, s));
+    push_segment(&mut out, last);
+    out.push_str(EXT);
+    out
 }
 
 /// The name of the Application of one service in one environment.
 pub fn app_name(service: &str, env: &str) -> String {
-    format!("{service}-{env}")
+    [service, "-", env].concat()
 }
 
 /// The aggregate Application (or ApplicationSet) name of one deployment in one environment.
 pub fn env_app_name(d: &Deployment, env: &str) -> String {
-    format!("{}-{env}", d.project)
+    [&d.project, "-", env].concat()
 }
 
 /// The AppProject the deployment's applications in `env` belong to.
-pub fn project_for(d: &Deployment, env: &str) -> String {
+pub fn project_for<'a>(d: &'a Deployment, env: &str) -> Cow<'a, str> {
     if d.project_per_env {
-        format!("{}-{env}", d.project)
+        Cow::Owned(env_app_name(d, env))
     } else {
-        d.project.clone()
+        Cow::Borrowed(&d.project)
     }
 }
 
 /// The name of the app-of-apps root Application and of its own AppProject.
 pub fn root_name(d: &Deployment) -> String {
-    format!("{}-apps", d.project)
+    [&d.project, "-apps"].concat()
 }
 
 /// The Kustomize overlay of `service` in `env`.
@@ -62,9 +95,9 @@ pub fn env_overlay_path(p: &Program, env: &str) -> String {
 }
 
 /// A Helm service's chart folder and its value file for `env` (`{env}` replaced).
-pub fn helm_source(s: &Service, env: &str) -> Option<(String, String)> {
+pub fn helm_source<'a>(s: &'a Service, env: &str) -> Option<(&'a str, String)> {
     match &s.manifests {
-        Manifests::Helm { chart, values } => Some((chart.clone(), values.replace("{env}", env))),
+        Manifests::Helm { chart, values } => Some((chart, values.replace("{env}", env))),
         Manifests::Generated | Manifests::Existing { .. } => None,
     }
 }
@@ -145,52 +178,57 @@ pub fn label_value_ok(s: &str) -> bool {
 
 /// The labels of a generated Argo CD object; `name` is the service, when there is one.
 /// Values that are not valid label values are left out rather than written wrong.
-pub fn labels(p: &Program, name: Option<&str>) -> IndexMap<String, String> {
-    let mut out = IndexMap::new();
-    let mut put = |k: &str, v: &str| {
-        if !v.is_empty() && label_value_ok(v) {
-            out.insert(k.to_string(), v.to_string());
-        }
-    };
-    if let Some(name) = name {
-        put("app.kubernetes.io/name", name);
+pub fn labels<'a>(p: &'a Program, name: Option<&'a str>) -> Labels<'a> {
+    let valid = |v: &'a str| Some(v).filter(|v| !v.is_empty() && label_value_ok(v));
+    Labels {
+        name: name.and_then(valid),
+        part_of: valid(&p.project.name),
     }
-    put("app.kubernetes.io/part-of", &p.project.name);
-    put("app.kubernetes.io/managed-by", "gitopsc");
-    out
 }
 
 /// The sync-wave annotation.
-pub fn wave_annotation(wave: i32) -> IndexMap<String, String> {
-    IndexMap::from([(SYNC_WAVE.to_string(), wave.to_string())])
+pub fn wave_annotation(wave: i32) -> Annotations {
+    Annotations {
+        sync_wave: Some(wave),
+    }
 }
 
 /// The sync options of the applications in `env`: the declared ones, then two defaults the
 /// program can override by naming the option itself. `CreateNamespace=true`, because nothing
 /// else creates the environment's namespace; `RespectIgnoreDifferences=true` when the
 /// deployment ignores differences, so a sync leaves the ignored fields alone as well.
-pub fn sync_options(env: &Environment, d: &Deployment) -> Vec<String> {
-    let mut out = env.sync.options.clone();
-    let named = |out: &[String], key: &str| out.iter().any(|o| o.split('=').next() == Some(key));
-    if !named(&out, "CreateNamespace") {
-        out.push("CreateNamespace=true".into());
+pub fn sync_options<'a>(env: &'a Environment, d: &Deployment) -> SyncOptions<'a> {
+    let declared = &env.sync.options;
+    let named = |key: &str| declared.iter().any(|o| o.split('=').next() == Some(key));
+    SyncOptions {
+        declared: Cow::Borrowed(declared),
+        create_namespace: !named("CreateNamespace"),
+        respect_ignore_differences: !d.ignore_differences.is_empty()
+            && !named("RespectIgnoreDifferences"),
     }
-    if !d.ignore_differences.is_empty() && !named(&out, "RespectIgnoreDifferences") {
-        out.push("RespectIgnoreDifferences=true".into());
-    }
-    out
 }
 
 /// Whether applications in `env` create their namespace.
 pub fn creates_namespace(env: &Environment, d: &Deployment) -> bool {
-    sync_options(env, d)
-        .iter()
-        .any(|o| o.replace(' ', "") == "CreateNamespace=true")
+    let options = sync_options(env, d);
+    let spaceless = |o: &String| {
+        o.chars()
+            .filter(|&c| c != ' ')
+            .eq("CreateNamespace=true".chars())
+    };
+    options.create_namespace || options.declared.iter().any(spaceless)
 }
 
 /// Text that a Go template (an ApplicationSet with `goTemplate: true`) prints unchanged.
 pub fn go_literal(s: &str) -> String {
     s.replace("{{", "{{`{{`}}")
+}
+
+/// [`go_literal`] in place, allocating only when `s` holds `{{`.
+pub fn escape(s: &mut Cow<'_, str>) {
+    if s.contains("{{") {
+        *s = Cow::Owned(go_literal(s));
+    }
 }
 
 /// Removes repeated entries, keeping the first of each (linear: a deployment may list
@@ -222,6 +260,23 @@ mod tests {
             "argocd/shop/root.yaml"
         );
         assert_eq!(join(&[".", "k8s", "", "overlays"]), "k8s/overlays");
+    }
+
+    #[test]
+    fn yaml_files_join_like_paths() {
+        let cases: [(&[&str], &str); 5] = [
+            (&["argocd/", "shop", "apps", "dev"], "api-dev"),
+            (&[".", "a//b", ""], "x/./y"),
+            (&[], "root"),
+            (&["a"], "b/"),
+            (&["a"], "./."),
+        ];
+        for (parts, stem) in cases {
+            let file = format!("{stem}.yaml");
+            let mut all = parts.to_vec();
+            all.push(&file);
+            assert_eq!(yaml_file(parts.iter().copied(), stem), join(&all));
+        }
     }
 
     #[test]

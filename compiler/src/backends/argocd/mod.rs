@@ -50,7 +50,7 @@ mod project;
 mod root;
 
 use crate::backends::Backend;
-use crate::emit::{OutputFile, Repo};
+use crate::emit::OutputFile;
 use crate::ir::{AppMode, Deployment, EnvId, Environment, Program, Service, ServiceId};
 
 /// Generates the Argo CD documents.
@@ -64,7 +64,7 @@ impl Backend for Argocd {
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         let waves = common::waves(program);
         for d in &program.deployments {
-            Cx::new(program, d, &waves).emit(out);
+            Cx::new(program, d, waves.clone()).emit(out);
         }
     }
 }
@@ -73,19 +73,21 @@ impl Backend for Argocd {
 pub(crate) struct Cx<'a> {
     pub p: &'a Program,
     pub d: &'a Deployment,
-    waves: &'a [i32],
+    /// The sync wave of every environment (see [`common::waves`]); owned, so the builders'
+    /// documents borrow only from the program.
+    waves: Vec<i32>,
     /// The deployment's folder in the GitOps repository.
     pub dir: String,
 }
 
 impl<'a> Cx<'a> {
-    fn new(p: &'a Program, d: &'a Deployment, waves: &'a [i32]) -> Cx<'a> {
+    fn new(p: &'a Program, d: &'a Deployment, waves: Vec<i32>) -> Cx<'a> {
         let dir = common::join(&[&p.routing.argocd, &d.project]);
         Cx { p, d, waves, dir }
     }
 
     /// Every file of the deployment.
-    fn emit<'o>(&self, out: &mut dyn FnMut(OutputFile<'o>)) {
+    fn emit(&self, out: &mut dyn FnMut(OutputFile<'a>)) {
         project::projects(self).into_iter().for_each(&mut *out);
         for (id, env) in self.envs() {
             match self.d.mode {
@@ -166,13 +168,10 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// A file of this deployment at `rel` (relative to its folder) holding one document.
-    pub fn file<T>(&self, rel: &[&str], doc: T) -> OutputFile<'static>
-    where
-        T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
-    {
-        let mut parts = vec![self.dir.as_str()];
-        parts.extend_from_slice(rel);
-        OutputFile::new(Repo::Gitops, common::join(&parts)).doc(doc)
+    /// The path of the file `<stem>.yaml` in the folder `rel` (relative to the deployment's
+    /// folder), built in one allocation.
+    pub fn path(&self, rel: &[&str], stem: &str) -> String {
+        let parts = std::iter::once(self.dir.as_str()).chain(rel.iter().copied());
+        common::yaml_file(parts, stem)
     }
 }

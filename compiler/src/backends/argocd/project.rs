@@ -7,41 +7,40 @@
 //! allowed is `Namespace`, by name, for environments whose applications create it, and role
 //! policies always name the project they are written into.
 
-use super::common::{self, RESOURCES_FINALIZER};
+use std::borrow::Cow;
+
+use super::common::{self, RESOURCES_FINALIZERS};
 use super::model::{
     AppProject, AppProjectSpec, Destination, GroupKind, Metadata, Resource, Role, SyncWindow,
 };
 use super::Cx;
-use crate::emit::OutputFile;
+use crate::emit::{OutputFile, Repo};
 use crate::ir::{EnvId, Environment, ProjectRole};
 
 /// The deployment's AppProject files: one, or one per environment.
-pub fn projects(cx: &Cx) -> Vec<OutputFile<'static>> {
+pub fn projects<'a>(cx: &Cx<'a>) -> Vec<OutputFile<'a>> {
     let envs = cx.envs();
     if cx.d.project_per_env {
         envs.iter()
             .map(|&(id, env)| {
                 let name = common::project_for(cx.d, &env.name);
-                let doc = project(cx, &name, &[(id, env)]);
-                cx.file(&["projects", &format!("{name}.yaml")], doc)
+                let path = cx.path(&["projects"], &name);
+                OutputFile::new(Repo::Gitops, path).doc(project(cx, name, &[(id, env)]))
             })
             .collect()
     } else {
-        let name = cx.d.project.clone();
-        let doc = project(cx, &name, &envs);
-        vec![cx.file(&["projects", &format!("{name}.yaml")], doc)]
+        let name = Cow::Borrowed(cx.d.project.as_str());
+        let path = cx.path(&["projects"], &name);
+        vec![OutputFile::new(Repo::Gitops, path).doc(project(cx, name, &envs))]
     }
 }
 
 /// One AppProject covering `envs`.
-fn project(cx: &Cx, name: &str, envs: &[(EnvId, &Environment)]) -> AppProject {
-    let metadata = Metadata {
-        name: name.to_string(),
-        namespace: Some(cx.p.project.argocd_namespace.clone()),
-        labels: common::labels(cx.p, None),
-        annotations: common::wave_annotation(cx.project_wave()),
-        finalizers: vec![RESOURCES_FINALIZER.to_string()],
-    };
+fn project<'a>(
+    cx: &Cx<'a>,
+    name: Cow<'a, str>,
+    envs: &[(EnvId, &'a Environment)],
+) -> AppProject<'a> {
     let spec = AppProjectSpec {
         description: description(cx, envs),
         source_repos: source_repos(cx),
@@ -52,9 +51,16 @@ fn project(cx: &Cx, name: &str, envs: &[(EnvId, &Environment)]) -> AppProject {
             .d
             .roles
             .iter()
-            .map(|r| role(r, &cx.d.project, name))
+            .map(|r| role(r, &cx.d.project, &name))
             .collect(),
         sync_windows: envs.iter().flat_map(|(_, env)| windows(cx, env)).collect(),
+    };
+    let metadata = Metadata {
+        name,
+        namespace: Some(&cx.p.project.argocd_namespace),
+        labels: common::labels(cx.p, None),
+        annotations: common::wave_annotation(cx.project_wave()),
+        finalizers: RESOURCES_FINALIZERS,
     };
     Resource::new("AppProject", metadata, spec)
 }
@@ -81,25 +87,25 @@ fn or_none(names: &[&str]) -> String {
 }
 
 /// The GitOps repository, then the declared extra repositories.
-fn source_repos(cx: &Cx) -> Vec<String> {
-    let mut repos = vec![cx.p.project.gitops_repo.clone()];
-    repos.extend(cx.d.source_repos.iter().cloned());
+fn source_repos<'a>(cx: &Cx<'a>) -> Vec<&'a str> {
+    let mut repos = vec![cx.p.project.gitops_repo.as_str()];
+    repos.extend(cx.d.source_repos.iter().map(String::as_str));
     common::dedup(repos)
 }
 
 /// One destination per environment, or every server and namespace when the program opted in.
-fn destinations(cx: &Cx, envs: &[(EnvId, &Environment)]) -> Vec<Destination> {
+fn destinations<'a>(cx: &Cx<'a>, envs: &[(EnvId, &'a Environment)]) -> Vec<Destination<'a>> {
     if cx.d.allow_any_destination {
         return vec![Destination {
-            server: "*".into(),
-            namespace: "*".into(),
+            server: Cow::Borrowed("*"),
+            namespace: Cow::Borrowed("*"),
         }];
     }
     common::dedup(
         envs.iter()
             .map(|(_, e)| Destination {
-                server: e.cluster.clone(),
-                namespace: e.namespace.clone(),
+                server: Cow::Borrowed(&e.cluster),
+                namespace: Cow::Borrowed(&e.namespace),
             })
             .collect(),
     )
@@ -107,14 +113,14 @@ fn destinations(cx: &Cx, envs: &[(EnvId, &Environment)]) -> Vec<Destination> {
 
 /// The `Namespace` objects the project's applications create (`CreateNamespace=true` needs
 /// them whitelisted), each by name.
-fn namespaces(cx: &Cx, envs: &[(EnvId, &Environment)]) -> Vec<GroupKind> {
+fn namespaces<'a>(cx: &Cx<'a>, envs: &[(EnvId, &'a Environment)]) -> Vec<GroupKind<'a>> {
     common::dedup(
         envs.iter()
             .filter(|(_, e)| common::creates_namespace(e, cx.d))
             .map(|(_, e)| GroupKind {
-                group: String::new(),
-                kind: "Namespace".into(),
-                name: Some(e.namespace.clone()),
+                group: "",
+                kind: "Namespace",
+                name: Some(&e.namespace),
             })
             .collect(),
     )
@@ -122,26 +128,26 @@ fn namespaces(cx: &Cx, envs: &[(EnvId, &Environment)]) -> Vec<GroupKind> {
 
 /// A role, with its policies moved to project `name` when the program wrote them for the
 /// deployment's project `base` (per-environment projects).
-fn role(r: &ProjectRole, base: &str, name: &str) -> Role {
+fn role<'a>(r: &'a ProjectRole, base: &str, name: &str) -> Role<'a> {
     Role {
-        name: r.name.clone(),
-        description: r.description.clone(),
+        name: &r.name,
+        description: &r.description,
         policies: r
             .policies
             .iter()
             .map(|p| retarget_policy(p, base, name))
             .collect(),
-        groups: r.groups.clone(),
+        groups: &r.groups,
     }
 }
 
 /// Rewrites `p, proj:<base>:<role>, applications, <action>, <base>/<app>, <effect>` to name
 /// project `name`; Argo CD rejects a policy whose subject or object names another project.
 /// A policy of any other shape is kept as written.
-fn retarget_policy(policy: &str, base: &str, name: &str) -> String {
+fn retarget_policy<'a>(policy: &'a str, base: &str, name: &str) -> Cow<'a, str> {
     let parts: Vec<&str> = policy.split(',').map(str::trim).collect();
     if base == name || parts.len() != 6 {
-        return policy.to_string();
+        return Cow::Borrowed(policy);
     }
     let subject = match parts[1].strip_prefix(&format!("proj:{base}:")) {
         Some(role) => format!("proj:{name}:{role}"),
@@ -151,12 +157,16 @@ fn retarget_policy(policy: &str, base: &str, name: &str) -> String {
         Some(app) => format!("{name}/{app}"),
         None => parts[4].to_string(),
     };
-    [parts[0], &subject, parts[2], parts[3], &object, parts[5]].join(", ")
+    Cow::Owned([parts[0], &subject, parts[2], parts[3], &object, parts[5]].join(", "))
 }
 
 /// The sync windows of one environment, selecting exactly that environment's applications:
 /// by name when the names are known, else by destination namespace and cluster together.
-fn windows(cx: &Cx, env: &Environment) -> Vec<SyncWindow> {
+fn windows<'a>(cx: &Cx<'a>, env: &'a Environment) -> Vec<SyncWindow<'a>> {
+    if env.sync_windows.is_empty() {
+        // The names of every application of the environment are not worth building for none.
+        return Vec::new();
+    }
     let names = cx.app_names(env);
     env.sync_windows
         .iter()
@@ -164,26 +174,17 @@ fn windows(cx: &Cx, env: &Environment) -> Vec<SyncWindow> {
             let by_destination = names.is_none();
             SyncWindow {
                 kind: if w.allow { "allow" } else { "deny" },
-                schedule: w.schedule.clone(),
+                schedule: &w.schedule,
                 duration: common::duration(w.duration_seconds),
                 applications: names.clone().unwrap_or_default(),
-                namespaces: when(by_destination, &env.namespace),
-                clusters: when(by_destination, &env.cluster),
+                namespaces: by_destination.then_some(env.namespace.as_str()),
+                clusters: by_destination.then_some(env.cluster.as_str()),
                 and_operator: by_destination,
                 manual_sync: w.manual_sync,
-                time_zone: w.time_zone.clone(),
+                time_zone: w.time_zone.as_deref(),
             }
         })
         .collect()
-}
-
-/// A one-entry list when `cond` holds, else an empty one.
-fn when(cond: bool, value: &str) -> Vec<String> {
-    if cond {
-        vec![value.to_string()]
-    } else {
-        Vec::new()
-    }
 }
 
 #[cfg(test)]

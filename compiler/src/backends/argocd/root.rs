@@ -6,50 +6,52 @@
 //! repository and only create Argo CD objects in the Argo CD namespace of the cluster Argo CD
 //! runs in; it has no resources finalizer, so deleting it never deletes the environments.
 
-use super::common::{self, IN_CLUSTER, RESOURCES_FINALIZER, ROOT_FILE};
+use std::borrow::Cow;
+
+use super::common::{self, IN_CLUSTER, RESOURCES_FINALIZERS, ROOT_FILE};
 use super::model::{
     AppProject, AppProjectSpec, Application, ApplicationSpec, Automated, Destination, Directory,
-    GroupKind, Metadata, Resource, Source, SyncPolicy,
+    GroupKind, Metadata, Resource, Source, SyncOptions, SyncPolicy,
 };
 use super::Cx;
 use crate::emit::{OutputFile, Repo};
 
 /// `root.yaml`: the root's AppProject, then the root Application.
-pub fn root(cx: &Cx) -> OutputFile<'static> {
+pub fn root<'a>(cx: &Cx<'a>) -> OutputFile<'a> {
     OutputFile::new(Repo::Gitops, common::join(&[&cx.dir, ROOT_FILE]))
         .doc(project(cx))
         .doc(application(cx))
 }
 
 /// The metadata the root Application and its AppProject share (both are named `P-apps`).
-fn metadata(cx: &Cx, finalizers: Vec<String>) -> Metadata {
+fn metadata<'a>(cx: &Cx<'a>, finalizers: &'static [&'static str]) -> Metadata<'a> {
     Metadata {
-        name: common::root_name(cx.d),
-        namespace: Some(cx.p.project.argocd_namespace.clone()),
+        name: Cow::Owned(common::root_name(cx.d)),
+        namespace: Some(&cx.p.project.argocd_namespace),
         labels: common::labels(cx.p, None),
-        annotations: indexmap::IndexMap::new(),
+        annotations: Default::default(),
         finalizers,
     }
 }
 
 /// The Argo CD namespace of the cluster Argo CD runs in.
-fn argocd_destination(cx: &Cx) -> Destination {
+fn argocd_destination<'a>(cx: &Cx<'a>) -> Destination<'a> {
     Destination {
-        server: IN_CLUSTER.into(),
-        namespace: cx.p.project.argocd_namespace.clone(),
+        server: Cow::Borrowed(IN_CLUSTER),
+        namespace: Cow::Borrowed(&cx.p.project.argocd_namespace),
     }
 }
 
 /// The root's AppProject: the GitOps repository in, Argo CD objects in the Argo CD namespace out.
-fn project(cx: &Cx) -> AppProject {
-    let argo = |kind: &str| GroupKind {
-        group: "argoproj.io".into(),
-        kind: kind.into(),
+fn project<'a>(cx: &Cx<'a>) -> AppProject<'a> {
+    let argo = |kind| GroupKind {
+        group: "argoproj.io",
+        kind,
         name: None,
     };
     let spec = AppProjectSpec {
         description: format!("Argo CD objects of {}", cx.d.project),
-        source_repos: vec![cx.p.project.gitops_repo.clone()],
+        source_repos: vec![&cx.p.project.gitops_repo],
         destinations: vec![argocd_destination(cx)],
         cluster_resource_whitelist: Vec::new(),
         namespace_resource_whitelist: vec![
@@ -60,25 +62,21 @@ fn project(cx: &Cx) -> AppProject {
         roles: Vec::new(),
         sync_windows: Vec::new(),
     };
-    Resource::new(
-        "AppProject",
-        metadata(cx, vec![RESOURCES_FINALIZER.into()]),
-        spec,
-    )
+    Resource::new("AppProject", metadata(cx, RESOURCES_FINALIZERS), spec)
 }
 
 /// The root Application: the deployment's folder, recursively, except `root.yaml`.
-fn application(cx: &Cx) -> Application {
+fn application<'a>(cx: &Cx<'a>) -> Application<'a> {
     let spec = ApplicationSpec {
-        project: common::root_name(cx.d),
+        project: Cow::Owned(common::root_name(cx.d)),
         source: Source {
-            repo_url: cx.p.project.gitops_repo.clone(),
-            target_revision: cx.p.project.default_branch.clone(),
-            path: cx.dir.clone(),
+            repo_url: Cow::Borrowed(&cx.p.project.gitops_repo),
+            target_revision: Cow::Borrowed(&cx.p.project.default_branch),
+            path: Cow::Owned(cx.dir.clone()),
             helm: None,
             directory: Some(Directory {
                 recurse: true,
-                exclude: Some(ROOT_FILE.into()),
+                exclude: Some(ROOT_FILE),
             }),
         },
         destination: argocd_destination(cx),
@@ -87,11 +85,11 @@ fn application(cx: &Cx) -> Application {
                 prune: true,
                 self_heal: true,
             }),
-            sync_options: Vec::new(),
+            sync_options: SyncOptions::default(),
             retry: None,
         }),
         ignore_differences: Vec::new(),
-        info: Vec::new(),
+        info: None,
     };
-    Resource::new("Application", metadata(cx, Vec::new()), spec)
+    Resource::new("Application", metadata(cx, &[]), spec)
 }

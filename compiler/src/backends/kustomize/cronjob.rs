@@ -18,13 +18,11 @@
 //! Invariant: every file this module writes is listed by [`resources`] for the same pair, so
 //! `kubectl kustomize` renders it with the overlay.
 
-use indexmap::IndexMap;
-
 use crate::emit::{OutputFile, Repo};
 use crate::ir::{self, EnvId, EnvValue, Program, ServiceId};
 
-use super::base::{pod_spec, restricted, tmp_mount};
-use super::k8s::{self, Container, ObjectMeta, PodTemplate, ResourceRequirements};
+use super::base::{pod_spec, restricted, TMP_MOUNTS};
+use super::k8s::{self, Container, NameLabels, ObjectMeta, PodTemplate, ResourceRequirements};
 use super::Layout;
 
 /// The key under which a Secret holds a declared secret's value.
@@ -40,77 +38,78 @@ fn of(program: &Program, svc: ServiceId, env: EnvId) -> impl Iterator<Item = &ir
 
 /// The file name of a CronJob inside an overlay folder.
 fn file_name(c: &ir::CronJob) -> String {
-    format!("cronjob-{}.yaml", c.name)
+    ["cronjob-", &c.name, ".yaml"].concat()
 }
 
 /// What the overlay of `svc` in `env` lists for its CronJobs.
-pub(super) fn resources(program: &Program, svc: ServiceId, env: EnvId) -> Vec<String> {
-    of(program, svc, env).map(file_name).collect()
+pub(super) fn resources(
+    program: &Program,
+    svc: ServiceId,
+    env: EnvId,
+) -> impl Iterator<Item = String> + '_ {
+    of(program, svc, env).map(file_name)
 }
 
 /// The CronJob files of `svc` in `env`.
-pub(super) fn files(
-    program: &Program,
+pub(super) fn files<'p>(
+    program: &'p Program,
     layout: &Layout,
     svc: ServiceId,
     env: EnvId,
-) -> Vec<OutputFile<'static>> {
+) -> Vec<OutputFile<'p>> {
     let s = &program.services[svc];
-    let dir = layout.overlay_dir(&program.environments[env].name, &s.name);
+    let env_name = &program.environments[env].name;
     of(program, svc, env)
         .map(|c| {
-            OutputFile::new(Repo::Gitops, format!("{dir}/{}", file_name(c))).doc(cronjob(c, s, env))
+            let path = layout.overlay_file(env_name, &s.name, &file_name(c));
+            OutputFile::new(Repo::Gitops, path).doc(cronjob(c, s, env))
         })
         .collect()
 }
 
 /// The CronJob `c` with the values of environment `env`.
-fn cronjob(c: &ir::CronJob, svc: &ir::Service, env: EnvId) -> k8s::CronJob {
+fn cronjob<'p>(c: &'p ir::CronJob, svc: &'p ir::Service, env: EnvId) -> k8s::CronJob<'p> {
     let o = c.overrides.get(&env);
-    let labels = IndexMap::from([
-        (k8s::NAME_LABEL.to_string(), c.name.clone()),
-        (PART_OF_LABEL.to_string(), svc.name.clone()),
-    ]);
+    let labels = NameLabels {
+        name: &c.name,
+        part_of: Some(&svc.name),
+    };
     let suspend = o.and_then(|o| o.suspend).unwrap_or(c.suspend);
     let resources = o
         .and_then(|o| o.resources.as_ref())
         .or(c.resources.as_ref());
     let container = Container {
-        name: c.name.clone(),
-        image: c.image.clone().unwrap_or_else(|| svc.image.clone()),
-        command: c.command.clone(),
-        args: c.args.clone(),
-        ports: Vec::new(),
+        name: &c.name,
+        image: c.image.as_deref().unwrap_or(&svc.image),
+        command: &c.command,
+        args: &c.args,
+        ports: None,
         env: env_vars(c, o),
         resources: resources.and_then(ResourceRequirements::from_ir),
         liveness_probe: None,
         readiness_probe: None,
         security_context: restricted(),
-        volume_mounts: vec![tmp_mount()],
+        volume_mounts: TMP_MOUNTS,
     };
     k8s::CronJob {
         api_version: "batch/v1",
         kind: "CronJob",
         metadata: ObjectMeta {
-            name: c.name.clone(),
-            labels: labels.clone(),
+            name: c.name.as_str().into(),
+            labels: Some(labels),
         },
         spec: k8s::CronJobSpec {
-            schedule: o
-                .and_then(|o| o.schedule.clone())
-                .unwrap_or_else(|| c.schedule.clone()),
+            schedule: o.and_then(|o| o.schedule.as_deref()).unwrap_or(&c.schedule),
             time_zone: o
-                .and_then(|o| o.time_zone.clone())
-                .or_else(|| c.time_zone.clone()),
+                .and_then(|o| o.time_zone.as_deref())
+                .or(c.time_zone.as_deref()),
             concurrency_policy: c.concurrency.as_str(),
             suspend: suspend.then_some(true),
             starting_deadline_seconds: c.starting_deadline_seconds,
             successful_jobs_history_limit: c.successful_history,
             failed_jobs_history_limit: c.failed_history,
             job_template: k8s::JobTemplate {
-                metadata: k8s::TemplateMeta {
-                    labels: labels.clone(),
-                },
+                metadata: k8s::TemplateMeta { labels },
                 spec: k8s::JobSpec {
                     backoff_limit: c.backoff_limit,
                     active_deadline_seconds: c.active_deadline_seconds,
@@ -124,21 +123,30 @@ fn cronjob(c: &ir::CronJob, svc: &ir::Service, env: EnvId) -> k8s::CronJob {
     }
 }
 
-/// The label naming the service a CronJob belongs to.
-const PART_OF_LABEL: &str = "app.kubernetes.io/part-of";
-
 /// The CronJob's variables, the environment's values replacing its own, in declaration order.
-fn env_vars(c: &ir::CronJob, o: Option<&ir::CronJobOverride>) -> Vec<k8s::EnvVar> {
-    let mut vars = c.env.clone();
-    for (k, v) in o.into_iter().flat_map(|o| o.env.iter()) {
-        vars.insert(k.clone(), v.clone());
+fn env_vars<'p>(c: &'p ir::CronJob, o: Option<&'p ir::CronJobOverride>) -> Vec<k8s::EnvVar<'p>> {
+    let overrides = o.map(|o| &o.env).filter(|env| !env.is_empty());
+    let var = |name: &'p str, value: &'p EnvValue| match value {
+        EnvValue::Plain(v) => k8s::EnvVar::plain(name, v),
+        EnvValue::Secret(s) => k8s::EnvVar::secret(name, secret_name(s), SECRET_KEY),
+    };
+    // The declared order, each value replaced by the environment's; then the environment's
+    // variables the CronJob does not declare, in their order (what inserting them into a copy
+    // of the CronJob's map gives).
+    let mut vars: Vec<_> = c
+        .env
+        .iter()
+        .map(|(k, v)| var(k, overrides.and_then(|o| o.get(k)).unwrap_or(v)))
+        .collect();
+    if let Some(overrides) = overrides {
+        vars.extend(
+            overrides
+                .iter()
+                .filter(|(k, _)| !c.env.contains_key(*k))
+                .map(|(k, v)| var(k, v)),
+        );
     }
-    vars.iter()
-        .map(|(name, value)| match value {
-            EnvValue::Plain(v) => k8s::EnvVar::plain(name, v),
-            EnvValue::Secret(s) => k8s::EnvVar::secret(name, &secret_name(s), SECRET_KEY),
-        })
-        .collect()
+    vars
 }
 
 /// The Kubernetes Secret that holds a declared secret: lower case, runs of other characters

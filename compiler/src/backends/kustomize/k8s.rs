@@ -4,30 +4,63 @@
 //! Invariant: only fields gitopsc sets exist here, every optional field is skipped when empty,
 //! and field names are the exact camelCase names of the Kubernetes API (apps/v1, batch/v1, v1), so the
 //! serialised documents are what `kubectl` expects without any post-processing.
+//!
+//! Objects borrow from the program (`'p`) and constant parts are `&'static`, so building one
+//! allocates little more than the names gitopsc composes. Label maps and resource quantities
+//! have fixed keys: [`NameLabels`] and [`Quantities`] store the values and write the same maps
+//! an owned map would.
 
-use indexmap::IndexMap;
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 use crate::ir;
 
 /// The label every generated object of a service carries and every selector matches on.
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
+/// The label naming the service a CronJob belongs to.
+pub const PART_OF_LABEL: &str = "app.kubernetes.io/part-of";
 /// The name of the container port (and of the Service port) of a generated base.
 pub const PORT_NAME: &str = "http";
 
-/// `metadata` with a name and optional labels.
-#[derive(Debug, Clone, Serialize)]
-pub struct ObjectMeta {
-    pub name: String,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub labels: IndexMap<String, String>,
+/// The labels gitopsc puts on objects and selectors: `app.kubernetes.io/name`, then
+/// `app.kubernetes.io/part-of` when set. Written as a map; the values are borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameLabels<'p> {
+    pub name: &'p str,
+    pub part_of: Option<&'p str>,
 }
 
-impl ObjectMeta {
-    pub fn named(name: impl Into<String>) -> ObjectMeta {
+impl Serialize for NameLabels<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(1 + usize::from(self.part_of.is_some())))?;
+        map.serialize_entry(NAME_LABEL, self.name)?;
+        if let Some(part_of) = self.part_of {
+            map.serialize_entry(PART_OF_LABEL, part_of)?;
+        }
+        map.end()
+    }
+}
+
+/// Writes an optional value as a list of zero or one entries.
+pub fn as_list<T: Serialize, S: Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    value.as_slice().serialize(s)
+}
+
+/// `metadata` with a name and optional labels.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectMeta<'p> {
+    pub name: Cow<'p, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<NameLabels<'p>>,
+}
+
+impl<'p> ObjectMeta<'p> {
+    pub fn named(name: impl Into<Cow<'p, str>>) -> ObjectMeta<'p> {
         ObjectMeta {
             name: name.into(),
-            labels: IndexMap::new(),
+            labels: None,
         }
     }
 }
@@ -35,49 +68,49 @@ impl ObjectMeta {
 /// An apps/v1 Deployment.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Deployment {
+pub struct Deployment<'p> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub metadata: ObjectMeta,
-    pub spec: DeploymentSpec,
+    pub metadata: ObjectMeta<'p>,
+    pub spec: DeploymentSpec<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeploymentSpec {
+pub struct DeploymentSpec<'p> {
     pub replicas: u32,
-    pub selector: LabelSelector,
-    pub template: PodTemplate,
+    pub selector: LabelSelector<'p>,
+    pub template: PodTemplate<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LabelSelector {
-    pub match_labels: IndexMap<String, String>,
+pub struct LabelSelector<'p> {
+    pub match_labels: NameLabels<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PodTemplate {
-    pub metadata: TemplateMeta,
-    pub spec: PodSpec,
+pub struct PodTemplate<'p> {
+    pub metadata: TemplateMeta<'p>,
+    pub spec: PodSpec<'p>,
 }
 
 /// Pod template metadata: labels only (a template has no name).
 #[derive(Debug, Clone, Serialize)]
-pub struct TemplateMeta {
-    pub labels: IndexMap<String, String>,
+pub struct TemplateMeta<'p> {
+    pub labels: NameLabels<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PodSpec {
+pub struct PodSpec<'p> {
     /// `Never` or `OnFailure` for a Job's pods; a Deployment's pods keep the default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<&'static str>,
     pub security_context: PodSecurityContext,
-    pub containers: Vec<Container>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub volumes: Vec<Volume>,
+    pub containers: Vec<Container<'p>>,
+    #[serde(skip_serializing_if = "<[Volume]>::is_empty")]
+    pub volumes: &'static [Volume],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,26 +128,27 @@ pub struct SeccompProfile {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Container {
-    pub name: String,
-    pub image: String,
+pub struct Container<'p> {
+    pub name: &'p str,
+    pub image: &'p str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub command: &'p [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub args: &'p [String],
+    /// At most one port: the service's.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_list")]
+    pub ports: Option<ContainerPort>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub args: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ports: Vec<ContainerPort>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub env: Vec<EnvVar>,
+    pub env: Vec<EnvVar<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resources: Option<ResourceRequirements>,
+    pub resources: Option<ResourceRequirements<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub liveness_probe: Option<Probe>,
+    pub liveness_probe: Option<Probe<'p>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub readiness_probe: Option<Probe>,
+    pub readiness_probe: Option<Probe<'p>>,
     pub security_context: SecurityContext,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub volume_mounts: Vec<VolumeMount>,
+    #[serde(skip_serializing_if = "<[VolumeMount]>::is_empty")]
+    pub volume_mounts: &'static [VolumeMount],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -128,33 +162,30 @@ pub struct ContainerPort {
 /// A container variable: a plain value, or a key of a Secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EnvVar {
-    pub name: String,
+pub struct EnvVar<'p> {
+    pub name: &'p str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<&'p str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_from: Option<EnvVarSource>,
 }
 
-impl EnvVar {
-    pub fn plain(name: &str, value: &str) -> EnvVar {
+impl<'p> EnvVar<'p> {
+    pub fn plain(name: &'p str, value: &'p str) -> EnvVar<'p> {
         EnvVar {
-            name: name.to_string(),
-            value: Some(value.to_string()),
+            name,
+            value: Some(value),
             value_from: None,
         }
     }
 
     /// The variable `name` read from key `key` of the Secret `secret`.
-    pub fn secret(name: &str, secret: &str, key: &str) -> EnvVar {
+    pub fn secret(name: &'p str, secret: String, key: &'static str) -> EnvVar<'p> {
         EnvVar {
-            name: name.to_string(),
+            name,
             value: None,
             value_from: Some(EnvVarSource {
-                secret_key_ref: SecretKeySelector {
-                    name: secret.to_string(),
-                    key: key.to_string(),
-                },
+                secret_key_ref: SecretKeySelector { name: secret, key },
             }),
         }
     }
@@ -169,7 +200,7 @@ pub struct EnvVarSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SecretKeySelector {
     pub name: String,
-    pub key: String,
+    pub key: &'static str,
 }
 
 /// `envFrom` entry that imports every key of a ConfigMap.
@@ -186,29 +217,67 @@ pub struct LocalObjectReference {
 
 /// Requests and limits keyed by resource name (`cpu`, `memory`), in that order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ResourceRequirements {
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub requests: IndexMap<&'static str, String>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub limits: IndexMap<&'static str, String>,
+pub struct ResourceRequirements<'p> {
+    #[serde(skip_serializing_if = "Quantities::is_empty")]
+    pub requests: Quantities<'p>,
+    #[serde(skip_serializing_if = "Quantities::is_empty")]
+    pub limits: Quantities<'p>,
 }
 
-impl ResourceRequirements {
+/// The `cpu` and `memory` quantities of requests or limits, written as a map of those set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quantities<'p> {
+    pub cpu: Option<&'p str>,
+    pub memory: Option<&'p str>,
+}
+
+impl Quantities<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.cpu.is_none() && self.memory.is_none()
+    }
+}
+
+impl Serialize for Quantities<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let len = usize::from(self.cpu.is_some()) + usize::from(self.memory.is_some());
+        let mut map = s.serialize_map(Some(len))?;
+        if let Some(cpu) = self.cpu {
+            map.serialize_entry("cpu", cpu)?;
+        }
+        if let Some(memory) = self.memory {
+            map.serialize_entry("memory", memory)?;
+        }
+        map.end()
+    }
+}
+
+impl<'p> ResourceRequirements<'p> {
     /// The requirements of `r`; `None` when it sets nothing.
-    pub fn from_ir(r: &ir::Resources) -> Option<ResourceRequirements> {
-        let pairs = |cpu: &Option<String>, memory: &Option<String>| {
-            let mut m = IndexMap::new();
-            if let Some(c) = cpu {
-                m.insert("cpu", c.clone());
-            }
-            if let Some(mem) = memory {
-                m.insert("memory", mem.clone());
-            }
-            m
-        };
+    pub fn from_ir(r: &'p ir::Resources) -> Option<ResourceRequirements<'p>> {
+        ResourceRequirements::new(
+            r.cpu_request.as_deref(),
+            r.memory_request.as_deref(),
+            r.cpu_limit.as_deref(),
+            r.memory_limit.as_deref(),
+        )
+    }
+
+    /// The requirements of the given quantities; `None` when none is set.
+    pub fn new(
+        cpu_request: Option<&'p str>,
+        memory_request: Option<&'p str>,
+        cpu_limit: Option<&'p str>,
+        memory_limit: Option<&'p str>,
+    ) -> Option<ResourceRequirements<'p>> {
         let out = ResourceRequirements {
-            requests: pairs(&r.cpu_request, &r.memory_request),
-            limits: pairs(&r.cpu_limit, &r.memory_limit),
+            requests: Quantities {
+                cpu: cpu_request,
+                memory: memory_request,
+            },
+            limits: Quantities {
+                cpu: cpu_limit,
+                memory: memory_limit,
+            },
         };
         (!out.requests.is_empty() || !out.limits.is_empty()).then_some(out)
     }
@@ -216,13 +285,13 @@ impl ResourceRequirements {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Probe {
-    pub http_get: HttpGetAction,
+pub struct Probe<'p> {
+    pub http_get: HttpGetAction<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct HttpGetAction {
-    pub path: String,
+pub struct HttpGetAction<'p> {
+    pub path: &'p str,
     /// A named port (`http`), so the probe follows the container port.
     pub port: &'static str,
 }
@@ -238,7 +307,7 @@ pub struct SecurityContext {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Capabilities {
-    pub drop: Vec<&'static str>,
+    pub drop: &'static [&'static str],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -262,19 +331,19 @@ pub struct EmptyDir {}
 /// A batch/v1 CronJob.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CronJob {
+pub struct CronJob<'p> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub metadata: ObjectMeta,
-    pub spec: CronJobSpec,
+    pub metadata: ObjectMeta<'p>,
+    pub spec: CronJobSpec<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CronJobSpec {
-    pub schedule: String,
+pub struct CronJobSpec<'p> {
+    pub schedule: &'p str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<&'p str>,
     pub concurrency_policy: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suspend: Option<bool>,
@@ -282,44 +351,45 @@ pub struct CronJobSpec {
     pub starting_deadline_seconds: Option<u64>,
     pub successful_jobs_history_limit: u32,
     pub failed_jobs_history_limit: u32,
-    pub job_template: JobTemplate,
+    pub job_template: JobTemplate<'p>,
 }
 
 /// The Job a CronJob creates on each run.
 #[derive(Debug, Clone, Serialize)]
-pub struct JobTemplate {
-    pub metadata: TemplateMeta,
-    pub spec: JobSpec,
+pub struct JobTemplate<'p> {
+    pub metadata: TemplateMeta<'p>,
+    pub spec: JobSpec<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct JobSpec {
+pub struct JobSpec<'p> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backoff_limit: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_deadline_seconds: Option<u64>,
-    pub template: PodTemplate,
+    pub template: PodTemplate<'p>,
 }
 
 /// A v1 Service.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Service {
+pub struct Service<'p> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub metadata: ObjectMeta,
-    pub spec: ServiceSpec,
+    pub metadata: ObjectMeta<'p>,
+    pub spec: ServiceSpec<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceSpec {
+pub struct ServiceSpec<'p> {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub selector: IndexMap<String, String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ports: Vec<ServicePort>,
+    pub selector: NameLabels<'p>,
+    /// At most one port: the service's.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_list")]
+    pub ports: Option<ServicePort>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -333,21 +403,25 @@ pub struct ServicePort {
 }
 
 /// The selector of every object of service `svc`: `app.kubernetes.io/name: <svc>`.
-pub fn selector_labels(svc: &str) -> IndexMap<String, String> {
-    IndexMap::from([(NAME_LABEL.to_string(), svc.to_string())])
+pub fn selector_labels(svc: &str) -> NameLabels<'_> {
+    NameLabels {
+        name: svc,
+        part_of: None,
+    }
 }
 
 /// A ClusterIP Service `name` in front of the pods of service `svc`, on `port` when known.
-pub fn cluster_ip_service(name: &str, svc: &str, port: Option<u16>) -> Service {
-    let ports = port
-        .map(|p| ServicePort {
-            name: PORT_NAME,
-            port: p,
-            target_port: PORT_NAME,
-            protocol: "TCP",
-        })
-        .into_iter()
-        .collect();
+pub fn cluster_ip_service<'p>(
+    name: impl Into<Cow<'p, str>>,
+    svc: &'p str,
+    port: Option<u16>,
+) -> Service<'p> {
+    let ports = port.map(|p| ServicePort {
+        name: PORT_NAME,
+        port: p,
+        target_port: PORT_NAME,
+        protocol: "TCP",
+    });
     Service {
         api_version: "v1",
         kind: "Service",

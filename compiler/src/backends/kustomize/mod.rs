@@ -94,27 +94,39 @@ impl Layout {
         }
     }
 
-    /// `<root>/base/<svc>`.
-    pub fn base_dir(&self, svc: &str) -> String {
-        self.join(&format!("base/{svc}"))
+    /// The parts of `<root>/base/<svc>`, for [`relative`].
+    pub fn base_parts<'a>(&'a self, svc: &'a str) -> [&'a str; 3] {
+        [&self.root, "base", svc]
     }
 
-    /// `<root>/overlays/<env>`.
-    pub fn env_dir(&self, env: &str) -> String {
-        self.join(&format!("overlays/{env}"))
+    /// `<root>/base/<svc>/<file>`.
+    pub fn base_file(&self, svc: &str, file: &str) -> String {
+        self.path(&["base", svc, file])
     }
 
-    /// `<root>/overlays/<env>/<svc>`.
-    pub fn overlay_dir(&self, env: &str, svc: &str) -> String {
-        self.join(&format!("overlays/{env}/{svc}"))
+    /// `<root>/overlays/<env>/<file>`.
+    pub fn env_file(&self, env: &str, file: &str) -> String {
+        self.path(&["overlays", env, file])
     }
 
-    fn join(&self, rest: &str) -> String {
-        if self.root.is_empty() {
-            rest.to_string()
-        } else {
-            format!("{}/{rest}", self.root)
+    /// `<root>/overlays/<env>/<svc>/<file>`.
+    pub fn overlay_file(&self, env: &str, svc: &str, file: &str) -> String {
+        self.path(&["overlays", env, svc, file])
+    }
+
+    /// The root, then `parts`, joined by `/` (the root has no trailing `/`), in one
+    /// allocation.
+    fn path(&self, parts: &[&str]) -> String {
+        let len = self.root.len() + parts.iter().map(|p| p.len() + 1).sum::<usize>();
+        let mut out = String::with_capacity(len);
+        out.push_str(&self.root);
+        for part in parts {
+            if !out.is_empty() {
+                out.push('/');
+            }
+            out.push_str(part);
         }
+        out
     }
 }
 
@@ -134,11 +146,46 @@ fn normalize(path: &str) -> Vec<&str> {
     parts
 }
 
-/// The relative path from folder `from` to folder `to`, both relative to the repository root.
-pub fn relative(from: &str, to: &str) -> String {
-    let from = normalize(from);
-    let to = normalize(to);
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+/// The relative path from folder `from` to the folder `to` (the parts joined by `/`), both
+/// relative to the repository root.
+///
+/// Paths without `..` (every path gitopsc composes, and most a program names) are compared
+/// part by part without being collected, so the answer is the only allocation.
+pub fn relative(from: &str, to: &[&str]) -> String {
+    let climbs = |p: &str| p.split('/').any(|c| c == "..");
+    if climbs(from) || to.iter().any(|p| climbs(p)) {
+        return relative_normalized(&normalize(from), &normalize(&to.join("/")));
+    }
+    let from_parts = from.split('/').filter(|c| !c.is_empty() && *c != ".");
+    let to_parts = to
+        .iter()
+        .flat_map(|p| p.split('/'))
+        .filter(|c| !c.is_empty() && *c != ".");
+    let common = from_parts
+        .clone()
+        .zip(to_parts.clone())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = from_parts.count() - common;
+    let len = 3 * ups + to.iter().map(|p| p.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len.max(1));
+    let mut push = |part: &str| {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(part);
+    };
+    (0..ups).for_each(|_| push(".."));
+    to_parts.skip(common).for_each(push);
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+/// [`relative`] between two normalised paths.
+fn relative_normalized(from: &[&str], to: &[&str]) -> String {
+    let common = from.iter().zip(to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<&str> = vec![".."; from.len() - common];
     parts.extend(&to[common..]);
     if parts.is_empty() {
@@ -155,18 +202,25 @@ mod tests {
     #[test]
     fn relative_paths_climb_to_the_common_folder() {
         assert_eq!(
-            relative("k8s/overlays/dev/api", "k8s/base/api"),
+            relative("k8s/overlays/dev/api", &["k8s/base/api"]),
             "../../../base/api"
         );
         assert_eq!(
-            relative("overlays/dev/api", "./legacy/api/"),
+            relative("k8s/overlays/dev/api", &["k8s", "base", "api"]),
+            "../../../base/api"
+        );
+        assert_eq!(
+            relative("overlays/dev/api", &["./legacy/api/"]),
             "../../../legacy/api"
         );
         assert_eq!(
-            relative("k8s/overlays/dev/api", "k8s/overlays/dev/api"),
+            relative("k8s/overlays/dev/api", &["k8s/overlays/dev/api"]),
             "."
         );
-        assert_eq!(relative("a/b", "a/b/c"), "c");
-        assert_eq!(relative("a", "/x/../y"), "../y");
+        assert_eq!(relative("a/b", &["a/b/c"]), "c");
+        assert_eq!(relative("a/b", &["", "a", "b/c"]), "c");
+        assert_eq!(relative("a", &["/x/../y"]), "../y");
+        assert_eq!(relative("a/../b", &["b/c"]), "c");
+        assert_eq!(relative("x/y", &["x", "..", "z"]), "../../z");
     }
 }

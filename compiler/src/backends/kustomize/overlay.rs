@@ -18,6 +18,7 @@
 //! Invariant: everything an overlay references exists in its folder or in the base, so
 //! `kubectl kustomize` succeeds on every overlay and environment folder.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::backends::rollouts;
@@ -26,54 +27,66 @@ use crate::ir::{self, EnvId, Manifests, Program, ServiceId};
 
 use super::k8s::{EnvFromSource, LocalObjectReference, ResourceRequirements};
 use super::model::{
-    ConfigMapArgs, Image, Kustomization, Labels, Patch, PatchBody, PatchOp, PatchValue, Replica,
-    Selector,
+    ConfigMapArgs, Image, Kustomization, LabelPairs, Labels, Patch, PatchBody, PatchOp, PatchValue,
+    Replica, Selector,
 };
 use super::{relative, Layout};
 
-/// The path of the first container, which overlays patch.
-const CONTAINER: &str = "/spec/template/spec/containers/0";
+/// The file every overlay folder holds.
+const KUSTOMIZATION: &str = "kustomization.yaml";
+
+/// The paths of the first container, which overlays patch.
+const CONTAINER_RESOURCES: &str = "/spec/template/spec/containers/0/resources";
+const CONTAINER_ENV: &str = "/spec/template/spec/containers/0/env";
+const CONTAINER_ENV_FROM: &str = "/spec/template/spec/containers/0/envFrom";
 
 /// The overlay of service `svc` in environment `env` (both in range: see [`super::delivered`]).
-pub(super) fn service_overlay(
-    program: &Program,
+pub(super) fn service_overlay<'p>(
+    program: &'p Program,
     layout: &Layout,
     svc: ServiceId,
     env: EnvId,
-) -> OutputFile<'static> {
+) -> OutputFile<'p> {
     let s = &program.services[svc];
     let e = &program.environments[env];
-    let dir = layout.overlay_dir(&e.name, &s.name);
+    let path = layout.overlay_file(&e.name, &s.name, KUSTOMIZATION);
+    let dir = &path[..path.len() - KUSTOMIZATION.len() - 1];
     let hook = rollouts::overlay_hook(program, svc, env);
-    let mut k = Kustomization::new(vec![base_path(layout, &dir, s)]);
-    k.namespace = Some(e.namespace.clone());
-    k.name_prefix = e.name_prefix.clone().filter(|p| !p.is_empty());
+    let mut k = Kustomization::new(vec![Cow::Owned(base_path(layout, dir, s))]);
+    k.namespace = Some(&e.namespace);
+    k.name_prefix = e.name_prefix.as_deref().filter(|p| !p.is_empty());
     k.labels = env_labels(e);
-    k.images = vec![Image {
-        name: s.image.clone(),
-        new_name: s.image.clone(),
-        new_tag: e.name.clone(),
-    }];
+    k.images = Some(Image {
+        name: &s.image,
+        new_name: &s.image,
+        new_tag: &e.name,
+    });
     if hook.is_none() {
-        k.replicas = vec![Replica {
-            name: s.name.clone(),
+        k.replicas = Some(Replica {
+            name: &s.name,
             count: program.replicas(svc, env),
-        }];
+        });
     }
     add_container_patch(&mut k, program, svc, env);
     if let Some(h) = hook {
-        k.resources.extend(h.resources);
+        k.resources
+            .extend(h.resources.into_iter().map(Cow::Borrowed));
         k.configurations = h.configurations;
         k.patches.extend(h.patches);
         k.replacements = h.replacements;
     }
     k.resources
-        .extend(super::cronjob::resources(program, svc, env));
-    OutputFile::new(Repo::Gitops, format!("{dir}/kustomization.yaml")).doc(k)
+        .extend(super::cronjob::resources(program, svc, env).map(Cow::Owned));
+    OutputFile::new(Repo::Gitops, path).doc(k)
 }
 
 /// Adds the ConfigMap of the service's variables and the patch of its container, when needed.
-fn add_container_patch(k: &mut Kustomization, program: &Program, svc: ServiceId, env: EnvId) {
+fn add_container_patch<'p>(
+    k: &mut Kustomization<'p>,
+    program: &'p Program,
+    svc: ServiceId,
+    env: EnvId,
+) {
     let config_map = env_config_map(program, svc, env);
     let name = config_map.as_ref().map(|c| c.name.as_str());
     let ops = container_ops(program, svc, env, name);
@@ -83,28 +96,27 @@ fn add_container_patch(k: &mut Kustomization, program: &Program, svc: ServiceId,
             target: Selector::deployment(&program.services[svc].name),
         });
     }
-    k.config_map_generator = config_map.into_iter().collect();
+    k.config_map_generator = config_map;
 }
 
 /// `overlays/<env>/kustomization.yaml` for every environment that has service overlays.
-pub(super) fn environment_overlays(
-    program: &Program,
+pub(super) fn environment_overlays<'p>(
+    program: &'p Program,
     layout: &Layout,
     pairs: &[(ServiceId, EnvId)],
-) -> Vec<OutputFile<'static>> {
-    let mut by_env: BTreeMap<EnvId, Vec<String>> = BTreeMap::new();
+) -> Vec<OutputFile<'p>> {
+    let mut by_env: BTreeMap<EnvId, Vec<Cow<'p, str>>> = BTreeMap::new();
     for &(svc, env) in pairs {
         by_env
             .entry(env)
             .or_default()
-            .push(program.services[svc].name.clone());
+            .push(Cow::Borrowed(&program.services[svc].name));
     }
     by_env
         .into_iter()
         .map(|(env, services)| {
-            let dir = layout.env_dir(&program.environments[env].name);
-            OutputFile::new(Repo::Gitops, format!("{dir}/kustomization.yaml"))
-                .doc(Kustomization::new(services))
+            let path = layout.env_file(&program.environments[env].name, KUSTOMIZATION);
+            OutputFile::new(Repo::Gitops, path).doc(Kustomization::new(services))
         })
         .collect()
 }
@@ -112,22 +124,21 @@ pub(super) fn environment_overlays(
 /// The base an overlay in `dir` builds on, relative to `dir`.
 fn base_path(layout: &Layout, dir: &str, svc: &ir::Service) -> String {
     match &svc.manifests {
-        Manifests::Existing { path } => relative(dir, path),
-        Manifests::Generated | Manifests::Helm { .. } => relative(dir, &layout.base_dir(&svc.name)),
+        Manifests::Existing { path } => relative(dir, &[path]),
+        Manifests::Generated | Manifests::Helm { .. } => {
+            relative(dir, &layout.base_parts(&svc.name))
+        }
     }
 }
 
 /// The environment's labels, on every object and pod template but never on selectors
 /// (selectors are immutable, and the base's selector already tells services apart).
-fn env_labels(env: &ir::Environment) -> Vec<Labels> {
-    if env.labels.is_empty() {
-        return Vec::new();
-    }
-    vec![Labels {
-        pairs: env.labels.clone(),
+fn env_labels(env: &ir::Environment) -> Option<Labels<'_>> {
+    (!env.labels.is_empty()).then_some(Labels {
+        pairs: LabelPairs::Declared(&env.labels),
         include_selectors: false,
         include_templates: Some(true),
-    }]
+    })
 }
 
 /// The ConfigMap holding the service's variables in `env`: generated when the environment
@@ -167,18 +178,18 @@ fn literal_value(v: &str) -> String {
 }
 
 /// RFC 6902 operations on the first container: resources, then variables.
-fn container_ops(
-    program: &Program,
+fn container_ops<'p>(
+    program: &'p Program,
     svc: ServiceId,
     env: EnvId,
     config_map: Option<&str>,
-) -> Vec<PatchOp> {
+) -> Vec<PatchOp<'p>> {
     let s = &program.services[svc];
     let mut ops = Vec::new();
     if let Some(r) = resources_patch(program, svc, env) {
         ops.push(PatchOp {
             op: "add",
-            path: format!("{CONTAINER}/resources"),
+            path: CONTAINER_RESOURCES,
             value: Some(PatchValue::Resources(r)),
         });
     }
@@ -186,7 +197,7 @@ fn container_ops(
         if s.manifests == Manifests::Generated && !s.env.is_empty() {
             ops.push(PatchOp {
                 op: "remove",
-                path: format!("{CONTAINER}/env"),
+                path: CONTAINER_ENV,
                 value: None,
             });
         }
@@ -197,7 +208,7 @@ fn container_ops(
         };
         ops.push(PatchOp {
             op: "add",
-            path: format!("{CONTAINER}/envFrom"),
+            path: CONTAINER_ENV_FROM,
             value: Some(PatchValue::EnvFrom(vec![from])),
         });
     }
@@ -206,17 +217,25 @@ fn container_ops(
 
 /// The container resources in `env` when the overlay must set them: they differ from the
 /// generated base, or the base is not generated and the program declares some.
-fn resources_patch(program: &Program, svc: ServiceId, env: EnvId) -> Option<ResourceRequirements> {
+fn resources_patch(
+    program: &Program,
+    svc: ServiceId,
+    env: EnvId,
+) -> Option<ResourceRequirements<'_>> {
     let s = &program.services[svc];
-    let wanted = ResourceRequirements::from_ir(&effective_resources(program, svc, env))?;
+    let wanted = effective_resources(program, svc, env)?;
     let base = s.resources.as_ref().and_then(ResourceRequirements::from_ir);
     let differs = s.manifests != Manifests::Generated || base.as_ref() != Some(&wanted);
     differs.then_some(wanted)
 }
 
 /// Resources of `svc` in `env`, field by field: the service's override for the environment,
-/// else the environment's, else the service's own.
-pub fn effective_resources(program: &Program, svc: ServiceId, env: EnvId) -> ir::Resources {
+/// else the environment's, else the service's own; `None` when no layer sets any.
+pub fn effective_resources(
+    program: &Program,
+    svc: ServiceId,
+    env: EnvId,
+) -> Option<ResourceRequirements<'_>> {
     let s = &program.services[svc];
     let layers = [
         s.overrides.get(&env).and_then(|o| o.resources.as_ref()),
@@ -224,14 +243,17 @@ pub fn effective_resources(program: &Program, svc: ServiceId, env: EnvId) -> ir:
         s.resources.as_ref(),
     ];
     let pick = |field: fn(&ir::Resources) -> &Option<String>| {
-        layers.iter().flatten().find_map(|r| field(r).clone())
+        layers
+            .into_iter()
+            .flatten()
+            .find_map(|r| field(r).as_deref())
     };
-    ir::Resources {
-        cpu_request: pick(|r| &r.cpu_request),
-        memory_request: pick(|r| &r.memory_request),
-        cpu_limit: pick(|r| &r.cpu_limit),
-        memory_limit: pick(|r| &r.memory_limit),
-    }
+    ResourceRequirements::new(
+        pick(|r| &r.cpu_request),
+        pick(|r| &r.memory_request),
+        pick(|r| &r.cpu_limit),
+        pick(|r| &r.memory_limit),
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 //! traffic on `stable`; Argo Rollouts changes the weights during a rollout and injects the
 //! pod-template-hash label into the subsets.
 
-use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::backends::kustomize::k8s::{self, ObjectMeta};
@@ -23,10 +22,10 @@ const API_VERSION: &str = "networking.istio.io/v1";
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VirtualService {
+pub struct VirtualService<'p> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub metadata: ObjectMeta,
+    pub metadata: ObjectMeta<'p>,
     pub spec: VirtualServiceSpec,
 }
 
@@ -58,28 +57,32 @@ pub struct Destination {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DestinationRule {
+pub struct DestinationRule<'p> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub metadata: ObjectMeta,
-    pub spec: DestinationRuleSpec,
+    pub metadata: ObjectMeta<'p>,
+    pub spec: DestinationRuleSpec<'p>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct DestinationRuleSpec {
+pub struct DestinationRuleSpec<'p> {
     pub host: String,
-    pub subsets: Vec<Subset>,
+    pub subsets: Vec<Subset<'p>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Subset {
+pub struct Subset<'p> {
     pub name: &'static str,
-    pub labels: IndexMap<String, String>,
+    pub labels: k8s::NameLabels<'p>,
 }
 
 /// The VirtualService of service `svc`: in the mesh under the Service's name, and also under
 /// the public `host` when one is given; bound to `gateway` (and the mesh) when one is given.
-pub fn virtual_service(svc: &str, host: Option<&str>, gateway: Option<&str>) -> VirtualService {
+pub fn virtual_service<'p>(
+    svc: &'p str,
+    host: Option<&str>,
+    gateway: Option<&str>,
+) -> VirtualService<'p> {
     let mut hosts: Vec<String> = host.map(str::to_string).into_iter().collect();
     hosts.push(svc.to_string());
     let gateways = match gateway {
@@ -109,7 +112,7 @@ pub fn virtual_service(svc: &str, host: Option<&str>, gateway: Option<&str>) -> 
 }
 
 /// The DestinationRule of service `svc` with the `stable` and `canary` subsets.
-pub fn destination_rule(svc: &str) -> DestinationRule {
+pub fn destination_rule(svc: &str) -> DestinationRule<'_> {
     let subset = |name| Subset {
         name,
         labels: k8s::selector_labels(svc),

@@ -53,46 +53,42 @@ impl Backend for Rollouts {
     }
 
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
-        self.files(program).into_iter().for_each(out);
-    }
-}
-
-impl Rollouts {
-    fn files(&self, program: &Program) -> Vec<OutputFile<'static>> {
+        // Without a progressive environment there is no plan: skip listing every pair.
+        let progressive = |e: &ir::Environment| !matches!(e.rollout, ir::Strategy::Rolling);
+        if !program.environments.iter().any(progressive) {
+            return;
+        }
         let layout = Layout::new(program);
-        let mut files = Vec::new();
         for (svc, env) in kz::delivered(program) {
             let Some(plan) = plan(program, svc, env) else {
                 continue;
             };
-            let dir = layout.overlay_dir(&plan.env.name, &plan.svc.name);
+            let path = |file| layout.overlay_file(&plan.env.name, &plan.svc.name, file);
             for (file, doc) in pieces(&plan) {
-                files.push(OutputFile::new(Repo::Gitops, format!("{dir}/{file}")).doc(doc));
+                out(OutputFile::new(Repo::Gitops, path(file)).doc(doc));
             }
-            let path = format!("{dir}/{}", config::FILE);
-            files.push(OutputFile::new(Repo::Gitops, path).doc(config::transformer_config()));
+            out(OutputFile::new(Repo::Gitops, path(config::FILE)).doc(config::transformer_config()));
         }
-        files
     }
 }
 
 /// What a Rollout adds to the `kustomization.yaml` of a service's overlay.
 #[derive(Debug, Clone)]
-pub struct OverlayHook {
+pub struct OverlayHook<'p> {
     /// Files of the overlay folder to list under `resources`.
-    pub resources: Vec<String>,
+    pub resources: Vec<&'static str>,
     /// Files of the overlay folder to list under `configurations`.
-    pub configurations: Vec<String>,
+    pub configurations: Vec<&'static str>,
     /// Patches of the base (the Deployment's replica count is cleared).
-    pub patches: Vec<Patch>,
+    pub patches: Vec<Patch<'p>>,
     /// Copies from an existing base into generated objects (selectors and ports).
-    pub replacements: Vec<Replacement>,
+    pub replacements: Vec<Replacement<'p>>,
 }
 
 /// The additions to the overlay of `svc` in `env`; `None` when the service rolls out as a
 /// plain Deployment there. While a hook exists the Rollout owns the replica count, so the
 /// overlay must not set one for the Deployment.
-pub fn overlay_hook(program: &Program, svc: ServiceId, env: EnvId) -> Option<OverlayHook> {
+pub fn overlay_hook(program: &Program, svc: ServiceId, env: EnvId) -> Option<OverlayHook<'_>> {
     let plan = plan(program, svc, env)?;
     let name = &plan.svc.name;
     let replacements = match (&plan.svc.manifests, extra_service(&plan)) {
@@ -100,8 +96,8 @@ pub fn overlay_hook(program: &Program, svc: ServiceId, env: EnvId) -> Option<Ove
         _ => Vec::new(),
     };
     Some(OverlayHook {
-        resources: pieces(&plan).iter().map(|(f, _)| f.to_string()).collect(),
-        configurations: vec![config::FILE.to_string()],
+        resources: pieces(&plan).iter().map(|&(f, _)| f).collect(),
+        configurations: vec![config::FILE],
         patches: vec![clear_replicas(name)],
         replacements,
     })
@@ -207,16 +203,16 @@ fn plan(program: &Program, svc: ServiceId, env: EnvId) -> Option<Plan<'_>> {
 /// Any document this backend writes.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-enum Doc {
-    Rollout(Box<model::Rollout>),
-    Analysis(model::AnalysisTemplate),
-    VirtualService(istio::VirtualService),
-    DestinationRule(istio::DestinationRule),
-    Service(k8s::Service),
+enum Doc<'p> {
+    Rollout(Box<model::Rollout<'p>>),
+    Analysis(model::AnalysisTemplate<'p>),
+    VirtualService(istio::VirtualService<'p>),
+    DestinationRule(istio::DestinationRule<'p>),
+    Service(k8s::Service<'p>),
 }
 
 /// The resource files of the plan, in the order the overlay lists them.
-fn pieces(plan: &Plan) -> Vec<(&'static str, Doc)> {
+fn pieces<'p>(plan: &Plan<'p>) -> Vec<(&'static str, Doc<'p>)> {
     let mut out = vec![(
         ROLLOUT_FILE,
         Doc::Rollout(Box::new(strategy::rollout(plan))),
@@ -235,7 +231,7 @@ fn pieces(plan: &Plan) -> Vec<(&'static str, Doc)> {
         }
     }
     if let Some((file, name)) = extra_service(plan) {
-        let service = k8s::cluster_ip_service(&name, &plan.svc.name, plan.svc.port);
+        let service = k8s::cluster_ip_service(name, &plan.svc.name, plan.svc.port);
         out.push((file, Doc::Service(service)));
     }
     out
@@ -255,14 +251,12 @@ fn extra_service(plan: &Plan) -> Option<(&'static str, String)> {
 }
 
 /// A patch that removes `spec.replicas` from the base Deployment, whatever the base holds.
-fn clear_replicas(svc: &str) -> Patch {
+fn clear_replicas(svc: &str) -> Patch<'_> {
     Patch {
         patch: PatchBody::ClearReplicas(ClearReplicas {
             api_version: "apps/v1",
             kind: "Deployment",
-            metadata: NameOnly {
-                name: svc.to_string(),
-            },
+            metadata: NameOnly { name: svc },
             spec: ReplicasNull { replicas: () },
         }),
         target: Selector::deployment(svc),
@@ -272,16 +266,16 @@ fn clear_replicas(svc: &str) -> Patch {
 /// For an existing base, whose pod labels gitopsc does not know: copies the selector and ports
 /// of the base's Service (named after the service) into the extra Service, and the selector
 /// into the Istio subsets, so they select exactly the pods the base Service selects.
-fn copy_from_base(plan: &Plan, extra: Option<String>) -> Vec<Replacement> {
+fn copy_from_base<'p>(plan: &Plan<'p>, extra: Option<String>) -> Vec<Replacement<'p>> {
     let base = &plan.svc.name;
     let mut selector_targets = Vec::new();
     let mut out = Vec::new();
     if let Some(extra) = extra {
-        selector_targets.push(target(Selector::service(&extra), &["spec.selector"]));
+        selector_targets.push(target(Selector::service(extra.clone()), &["spec.selector"]));
         out.push(replacement(
             base,
             "spec.ports",
-            vec![target(Selector::service(&extra), &["spec.ports"])],
+            vec![target(Selector::service(extra), &["spec.ports"])],
         ));
     }
     if let Kind::Canary {
@@ -300,18 +294,22 @@ fn copy_from_base(plan: &Plan, extra: Option<String>) -> Vec<Replacement> {
     out
 }
 
-fn replacement(base: &str, field: &str, targets: Vec<ReplacementTarget>) -> Replacement {
+fn replacement<'p>(
+    base: &'p str,
+    field: &'static str,
+    targets: Vec<ReplacementTarget<'p>>,
+) -> Replacement<'p> {
     Replacement {
         source: ReplacementSource {
             kind: "Service",
-            name: base.to_string(),
-            field_path: field.to_string(),
+            name: base,
+            field_path: field,
         },
         targets,
     }
 }
 
-fn target(select: Selector, paths: &[&str]) -> ReplacementTarget {
+fn target<'p>(select: Selector<'p>, paths: &[&str]) -> ReplacementTarget<'p> {
     ReplacementTarget {
         select,
         field_paths: paths.iter().map(|p| p.to_string()).collect(),
@@ -319,11 +317,11 @@ fn target(select: Selector, paths: &[&str]) -> ReplacementTarget {
     }
 }
 
-fn destination_rule_selector(name: &str) -> Selector {
+fn destination_rule_selector(name: &str) -> Selector<'_> {
     Selector {
         group: Some("networking.istio.io"),
         version: None,
         kind: "DestinationRule",
-        name: name.to_string(),
+        name: name.into(),
     }
 }

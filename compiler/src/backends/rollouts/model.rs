@@ -15,10 +15,10 @@ pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 /// A Rollout that takes its pod template from a Deployment (`workloadRef`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Rollout {
+pub struct Rollout<'p> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub metadata: ObjectMeta,
+    pub metadata: ObjectMeta<'p>,
     pub spec: RolloutSpec,
 }
 
@@ -155,10 +155,10 @@ pub struct BlueGreenStrategy {
 /// An AnalysisTemplate with one Prometheus metric.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AnalysisTemplate {
+pub struct AnalysisTemplate<'p> {
     pub api_version: &'static str,
     pub kind: &'static str,
-    pub metadata: ObjectMeta,
+    pub metadata: ObjectMeta<'p>,
     pub spec: AnalysisTemplateSpec,
 }
 

@@ -38,7 +38,7 @@ pub fn canary_name(svc: &str) -> String {
 }
 
 /// The Rollout of the plan, taking its pod template from the base Deployment.
-pub(super) fn rollout(plan: &Plan) -> Rollout {
+pub(super) fn rollout<'p>(plan: &Plan<'p>) -> Rollout<'p> {
     let name = plan.svc.name.clone();
     let strategy = match plan.kind {
         Kind::Canary { canary, traffic } => Strategy {
@@ -53,7 +53,7 @@ pub(super) fn rollout(plan: &Plan) -> Rollout {
     Rollout {
         api_version: model::API_VERSION,
         kind: "Rollout",
-        metadata: ObjectMeta::named(&name),
+        metadata: ObjectMeta::named(plan.svc.name.as_str()),
         spec: RolloutSpec {
             replicas: plan.replicas,
             workload_ref: WorkloadRef {
@@ -170,7 +170,7 @@ fn blue_green(svc: &str, bg: &ir::BlueGreen) -> BlueGreenStrategy {
 
 /// The AnalysisTemplate of the plan's service: one Prometheus metric that must hold at every
 /// interval, failing the rollout after `failure_limit` failed measurements.
-pub(super) fn analysis_template(plan: &Plan, a: &ir::Analysis) -> AnalysisTemplate {
+pub(super) fn analysis_template(plan: &Plan, a: &ir::Analysis) -> AnalysisTemplate<'static> {
     AnalysisTemplate {
         api_version: model::API_VERSION,
         kind: "AnalysisTemplate",
