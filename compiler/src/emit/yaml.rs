@@ -33,6 +33,7 @@
 use std::fmt::{self, Display, Write as _};
 
 use serde::ser::{self, Serialize};
+use std::cell::Cell;
 
 /// Serialises any serde value as one block-style YAML document (no leading `---`), ending in "\n".
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, YamlError> {
@@ -931,10 +932,15 @@ impl Compound<'_> {
         Ok(())
     }
 
-    fn field(&mut self, key: &str) {
+    /// Writes the key of a struct field or enum variant: a name fixed in the program.
+    fn field(&mut self, key: &'static str) {
         // Writing a string key cannot fail.
         let _ = self.key_with(|out, top_level| {
-            write_str_key(out, key, top_level);
+            if top_level && key == "on" {
+                out.push_str(key);
+            } else {
+                write_inline(out, key, static_key_style(key));
+            }
             Ok(())
         });
     }
@@ -1048,6 +1054,29 @@ impl ser::SerializeStructVariant for Compound<'_> {
 // ---------------------------------------------------------------------------
 // Keys.
 // ---------------------------------------------------------------------------
+
+/// The style of a struct field's or variant's name. A `&'static str` always holds the same
+/// text at the same address, so the style found for an address is kept, in a small table per
+/// thread, and every later use of that name skips the scan.
+fn static_key_style(key: &'static str) -> Style {
+    const SLOTS: usize = 256;
+    thread_local! {
+        static SEEN: [Cell<(usize, usize, Style)>; SLOTS] =
+            const { [const { Cell::new((0, 0, Style::Plain)) }; SLOTS] };
+    }
+    let at = key.as_ptr() as usize;
+    SEEN.with(|seen| {
+        let slot = &seen[(at >> 2) % SLOTS];
+        match slot.get() {
+            (a, len, style) if a == at && len == key.len() => style,
+            _ => {
+                let style = style_of(key, Blocks::Never);
+                slot.set((at, key.len(), style));
+                style
+            }
+        }
+    })
+}
 
 /// Writes a string key (without the colon), quoting it like a string value.
 fn write_str_key(out: &mut String, key: &str, top_level: bool) {
@@ -1288,6 +1317,34 @@ mod tests {
                     prop_assert_eq!(full, Style::Plain, "{:?}", s);
                 }
                 prop_assert_eq!(style_of(&s, blocks), full, "{:?}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn a_kept_key_style_is_the_style_of_its_text() {
+        const KEYS: [&str; 12] = [
+            "name",
+            "on",
+            "y",
+            "no",
+            "runs-on",
+            "working-directory",
+            "repoURL",
+            "if",
+            "1",
+            "a: b",
+            "x#y",
+            "",
+        ];
+        // Twice: the second round reads the kept styles.
+        for _ in 0..2 {
+            for key in KEYS {
+                assert_eq!(
+                    static_key_style(key),
+                    style_of(key, Blocks::Never),
+                    "{key:?}"
+                );
             }
         }
     }
