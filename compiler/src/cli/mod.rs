@@ -180,7 +180,9 @@ fn check(a: &CheckArgs) -> i32 {
     };
     let c = crate::check(&sources);
     report(&c, a.message_format);
-    i32::from(c.has_errors())
+    let code = i32::from(c.has_errors());
+    exit_soon(c);
+    code
 }
 
 fn usage(msg: &str) -> i32 {

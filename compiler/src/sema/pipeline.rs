@@ -589,7 +589,7 @@ impl<'a> Ctx<'a> {
             return;
         };
         let instance = match service {
-            Some(s) => format!("{}-{}", id.name, self.services[s].name),
+            Some(s) => crate::ir::concat(&[&id.name, "-", &self.services[s].name]),
             None => id.name.clone(),
         };
         let decl = self.jobs.decls.get_index_of(id.name.as_str());
@@ -951,7 +951,7 @@ impl<'a> Ctx<'a> {
             .get(&f, "name", &scope)
             .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| match info.service {
-                Some(s) => format!("{} ({})", info.base, self.services[s].name),
+                Some(s) => crate::ir::concat(&[&info.base, " (", &self.services[s].name, ")"]),
                 None => info.base.to_string(),
             });
         let permissions = self
