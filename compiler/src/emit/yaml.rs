@@ -507,8 +507,12 @@ fn write_literal(out: &mut String, s: &str, indent: usize) {
     }
 }
 
-fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
+/// Room for any `i64` or `u64` in decimal, sign included.
+pub const DECIMAL_LEN: usize = 21;
+
+/// `v` in decimal, after a `-` when `negative`, written into the end of `buf`: a number as text
+/// without an allocation.
+pub fn decimal(negative: bool, mut v: u64, buf: &mut [u8; DECIMAL_LEN]) -> &str {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -518,15 +522,20 @@ fn push_u64(out: &mut String, mut v: u64) {
             break;
         }
     }
-    // The buffer holds ASCII digits only.
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    // The buffer holds ASCII digits and a sign only.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
+fn push_u64(out: &mut String, v: u64) {
+    out.push_str(decimal(false, v, &mut [0; DECIMAL_LEN]));
 }
 
 fn push_i64(out: &mut String, v: i64) {
-    if v < 0 {
-        out.push('-');
-    }
-    push_u64(out, v.unsigned_abs());
+    out.push_str(decimal(v < 0, v.unsigned_abs(), &mut [0; DECIMAL_LEN]));
 }
 
 /// Writes a float so that both YAML 1.1 and 1.2 read it back as that float:

@@ -20,6 +20,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
 use super::common::SYNC_WAVE;
+use crate::emit::yaml::{self, DECIMAL_LEN};
 
 /// The API version of every document this backend writes.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -100,30 +101,16 @@ impl Serialize for Annotations {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(usize::from(self.sync_wave.is_some())))?;
         if let Some(wave) = self.sync_wave {
-            let mut digits = [0u8; 11];
+            let mut digits = [0u8; DECIMAL_LEN];
             map.serialize_entry(SYNC_WAVE, decimal(wave, &mut digits))?;
         }
         map.end()
     }
 }
 
-/// `v` in decimal, written into `buf` (11 bytes hold `i32::MIN`).
-fn decimal(v: i32, buf: &mut [u8; 11]) -> &str {
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+/// `v` in decimal, written into `buf`.
+fn decimal(v: i32, buf: &mut [u8; DECIMAL_LEN]) -> &str {
+    yaml::decimal(v < 0, v.unsigned_abs().into(), buf)
 }
 
 /// `Application.spec`.
@@ -426,11 +413,11 @@ pub type ApplicationSet<'p> = Resource<'p, ApplicationSetSpec<'p>>;
 
 #[cfg(test)]
 mod tests {
-    use super::decimal;
+    use super::{decimal, DECIMAL_LEN};
 
     #[test]
     fn waves_are_written_in_decimal() {
-        let mut buf = [0u8; 11];
+        let mut buf = [0u8; DECIMAL_LEN];
         assert_eq!(decimal(0, &mut buf), "0");
         assert_eq!(decimal(-1, &mut buf), "-1");
         assert_eq!(decimal(42, &mut buf), "42");

@@ -153,18 +153,20 @@ fn jobs_read(job: &Job, steps: &[Resolved]) -> Vec<JobId> {
             read.push(*job);
         }
     };
-    job.args
-        .values()
-        .flat_map(Template::refs)
-        .for_each(&mut visit);
-    call_inputs(job)
-        .flat_map(Template::refs)
-        .for_each(&mut visit);
+    argument_refs(job).for_each(&mut visit);
     for s in steps {
         step_refs(s, &mut visit);
     }
     read.extend(changed_axes(job).into_iter().map(|(k, _)| k));
     read
+}
+
+/// What a job's arguments and, for a call, its inputs read, in that order.
+fn argument_refs(job: &Job) -> impl Iterator<Item = &Ref> {
+    job.args
+        .values()
+        .chain(call_inputs(job))
+        .flat_map(Template::refs)
 }
 
 /// The values a job that calls a pipeline passes to its inputs.
@@ -299,13 +301,7 @@ fn result_reads(job: &Job, steps: &[Resolved], f: &mut dyn FnMut(JobId, &str)) {
             f(*job, name);
         }
     };
-    job.args
-        .values()
-        .flat_map(Template::refs)
-        .for_each(&mut visit);
-    call_inputs(job)
-        .flat_map(Template::refs)
-        .for_each(&mut visit);
+    argument_refs(job).for_each(&mut visit);
     if let Some(c) = &job.condition {
         expr::cond_templates(c, &mut |t| t.refs().for_each(&mut visit));
     }

@@ -65,24 +65,7 @@ impl SplitDoc for model::Workflow<'_, jobs::Jobs<'_>> {
     }
 
     fn write_head(&self, out: &mut String) -> Result<(), YamlError> {
-        /// The workflow's entries before `jobs`, in [`model::Workflow`]'s order.
-        #[derive(serde::Serialize)]
-        struct Head<'a, 'p> {
-            name: &'a str,
-            on: &'a model::On,
-            permissions: &'a IndexMap<String, String>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            concurrency: Option<&'a model::Concurrency<'p>>,
-        }
-        yaml::write(
-            out,
-            &Head {
-                name: &self.name,
-                on: &self.on,
-                permissions: &self.permissions,
-                concurrency: self.concurrency.as_ref(),
-            },
-        )
+        yaml::write(out, &self.head)
     }
 
     fn entries(&self) -> usize {
@@ -156,10 +139,12 @@ pub fn workflow<'p>(ctx: &Ctx<'p>) -> model::Workflow<'p, jobs::Jobs<'p>> {
     let p = ctx.pipeline;
     let plan = jobs::Plan::new(ctx, publishes(p), has_pull_requests(p));
     model::Workflow {
-        name: p.display.clone(),
-        on: triggers::on(p),
-        permissions: IndexMap::new(),
-        concurrency: concurrency(ctx),
+        head: model::WorkflowHead {
+            name: p.display.clone(),
+            on: triggers::on(p),
+            permissions: IndexMap::new(),
+            concurrency: concurrency(ctx),
+        },
         jobs: jobs::Jobs { ctx: *ctx, plan },
     }
 }
@@ -208,4 +193,76 @@ pub fn has_pull_requests(p: &Pipeline) -> bool {
     p.triggers
         .iter()
         .any(|t| matches!(t, Trigger::PullRequest(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::{DocBody, Split};
+
+    /// A monorepo of `n` services built by one fan-out pipeline.
+    fn monorepo(n: usize) -> String {
+        let names: Vec<String> = (1..=n).map(|i| format!("\"svc-{i}\"")).collect();
+        format!(
+            r#"project mono {{ app_repo = "https://github.com/example/mono.git" }}
+registry ghcr = ghcr {{ owner = "example" }}
+for name in [{}] {{
+  service "${{name}}" {{ path = "services/${{name}}", build = docker, port = 8080 }}
+}}
+environment dev {{ }}
+deployment mono {{ project = "default" }}
+task build {{
+  param svc: service
+  step test {{ run = "make test", workdir = svc.path }}
+  step image = std.image.push_ghcr(svc)
+}}
+pipeline ci {{
+  on push {{ branches = ["main"] }}
+  on pull_request {{ branches = ["main"] }}
+  for svc in services.changed {{
+    job build = build(svc)
+  }}
+}}
+"#,
+            names.join(", ")
+        )
+    }
+
+    #[test]
+    fn a_workflow_written_in_slices_reads_as_written_whole() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut programs: Vec<Vec<crate::Source>> = vec![
+            vec![crate::Source::new("mono.gitops", monorepo(300))],
+            vec![crate::Source::new("one.gitops", monorepo(1))],
+        ];
+        let examples = std::fs::read_dir(root.join("examples")).expect("examples");
+        for dir in examples.flatten().filter(|e| e.path().is_dir()) {
+            programs.push(crate::cli::read_sources(&[dir.path()]).expect("reads"));
+        }
+        let mut workflows = 0;
+        for sources in &programs {
+            let c = crate::check(sources);
+            let program = c.program.as_ref().expect("the program checks");
+            for p in program
+                .pipelines
+                .iter()
+                .filter(|p| p.targets(Target::Github))
+            {
+                let ctx = Ctx {
+                    program,
+                    pipeline: p,
+                    short_sha_step: false,
+                };
+                let whole = yaml::to_string(&workflow(&ctx)).expect("writes");
+                let mut split = String::new();
+                Split(workflow(&ctx))
+                    .write_yaml(&mut split)
+                    .expect("writes");
+                assert_eq!(split, whole, "{}", p.name);
+                workflows += 1;
+            }
+        }
+        // The monorepos' workflows and at least one per example.
+        assert!(workflows >= programs.len(), "{workflows} workflows");
+    }
 }

@@ -16,9 +16,17 @@ use std::borrow::Cow;
 /// otherwise.
 pub type Text<'p> = Cow<'p, str>;
 
-/// One workflow file; `J` serialises as the `jobs:` map.
+/// One workflow file: its head, then `J`, which serialises as the `jobs:` map.
 #[derive(Debug, Serialize)]
 pub struct Workflow<'p, J> {
+    #[serde(flatten)]
+    pub head: WorkflowHead<'p>,
+    pub jobs: J,
+}
+
+/// A workflow's entries before `jobs:`.
+#[derive(Debug, Serialize)]
+pub struct WorkflowHead<'p> {
     pub name: String,
     pub on: On,
     /// Always written (often as `{}`): jobs declare what they need.
@@ -26,7 +34,6 @@ pub struct Workflow<'p, J> {
     /// Absent only on a workflow that runs only when called: its runs belong to the caller's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Concurrency<'p>>,
-    pub jobs: J,
 }
 
 /// The `on:` map.
