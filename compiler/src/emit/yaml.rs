@@ -814,9 +814,14 @@ impl<'a> ser::Serializer for ValueSer<'a> {
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _name: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), YamlError> {
+        if name == SHARED {
+            if let Some(key) = SHARED_KEY.with(Cell::take) {
+                return self.shared(key, value);
+            }
+        }
         value.serialize(self)
     }
 
@@ -1061,6 +1066,99 @@ impl ser::SerializeStructVariant for Compound<'_> {
 }
 
 // ---------------------------------------------------------------------------
+// Shared parts.
+// ---------------------------------------------------------------------------
+
+/// The newtype name by which the writer knows a [`Shared`] value.
+const SHARED: &str = "$gitopsc::emit::yaml::Shared";
+
+/// A part of a document that many documents (or many entries of one) hold identically, such
+/// as a step every job of a workflow runs unchanged: inside [`with_shared`], the writer writes
+/// it once for each place it can stand (column, after a key or not, block scalars allowed),
+/// then copies that text. `value` is only serialised when its text is not known yet, so a
+/// part that is costly to build can build itself in its `Serialize`.
+///
+/// `key` names the text: two values given the same key within one [`with_shared`] must write
+/// the same YAML. Other serialisers see `value` alone.
+#[derive(Debug)]
+pub struct Shared<T> {
+    pub key: SharedKey,
+    pub value: T,
+}
+
+/// What names a [`Shared`] value's text: chosen by its maker, e.g. the address of what it is
+/// built from and the settings it is built with.
+pub type SharedKey = [usize; 2];
+
+/// Texts kept per thread at most; a document with more distinct shared parts writes the rest
+/// each time.
+const SHARED_KEEP: usize = 64;
+
+/// One text of a shared part: its key, where it stood, and the text.
+type SharedText = (SharedKey, usize, bool, Blocks, String);
+
+thread_local! {
+    /// The texts of shared parts while [`with_shared`] runs on this thread; `None` outside.
+    static SHARED_TEXTS: std::cell::RefCell<Option<Vec<SharedText>>> =
+        const { std::cell::RefCell::new(None) };
+    /// The key of the [`Shared`] value being serialised, handed to the writer.
+    static SHARED_KEY: Cell<Option<SharedKey>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with the texts of [`Shared`] parts kept on this thread, and forgets them after:
+/// keys (often addresses) only name the same text while what they were made from lives.
+pub fn with_shared<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Vec<SharedText>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            SHARED_TEXTS.with(|t| *t.borrow_mut() = previous);
+        }
+    }
+    let previous = SHARED_TEXTS.with(|t| t.borrow_mut().replace(Vec::new()));
+    let _restore = Restore(previous);
+    f()
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SHARED_KEY.with(|k| k.set(Some(self.key)));
+        let result = s.serialize_newtype_struct(SHARED, &self.value);
+        SHARED_KEY.with(|k| k.set(None));
+        result
+    }
+}
+
+impl ValueSer<'_> {
+    /// Writes a [`Shared`] value: its text if this place has one for its key, else the value,
+    /// keeping the text it made.
+    fn shared<T: Serialize + ?Sized>(self, key: SharedKey, value: &T) -> Result<(), YamlError> {
+        let (col, after_key, blocks) = (self.col, self.after_key, self.blocks);
+        let place = |t: &SharedText| t.0 == key && t.1 == col && t.2 == after_key && t.3 == blocks;
+        let known = SHARED_TEXTS.with(|texts| {
+            let texts = texts.borrow();
+            let text = texts.as_ref()?.iter().find(|t| place(t))?;
+            self.out.push_str(&text.4);
+            Some(())
+        });
+        if known.is_some() {
+            return Ok(());
+        }
+        let start = self.out.len();
+        let out = &mut *self.out;
+        value.serialize(ValueSer::new(out, col, after_key, blocks))?;
+        SHARED_TEXTS.with(|texts| {
+            if let Some(texts) = texts.borrow_mut().as_mut() {
+                if texts.len() < SHARED_KEEP {
+                    texts.push((key, col, after_key, blocks, out[start..].to_owned()));
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Keys.
 // ---------------------------------------------------------------------------
 
@@ -1293,6 +1391,92 @@ impl ser::Serializer for KeySer<'_> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A step-like value that counts how often it is serialised.
+    struct Counted<'a> {
+        built: &'a Cell<usize>,
+        script: &'static str,
+    }
+
+    impl Serialize for Counted<'_> {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use ser::SerializeStruct;
+            self.built.set(self.built.get() + 1);
+            let mut st = s.serialize_struct("Counted", 3)?;
+            st.serialize_field("name", "on")?;
+            st.serialize_field(
+                "with",
+                &[("a", 1)]
+                    .into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            )?;
+            st.serialize_field("run", self.script)?;
+            st.end()
+        }
+    }
+
+    /// A document holding the same shared value as a sequence item, as a map value and at
+    /// the top level, and a second shared value under another key.
+    fn shared_doc(built: &Cell<usize>) -> serde_json::Value {
+        let part = |key: usize, script| Shared {
+            key: [key, 0],
+            value: Counted { built, script },
+        };
+        let doc = (
+            vec![part(1, "make\n"), part(1, "make\n"), part(2, "other: x\n")],
+            [("step", part(1, "make\n")), ("again", part(1, "make\n"))]
+                .into_iter()
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        );
+        let mut text = String::new();
+        write(&mut text, &doc).expect("writes");
+        let mut again = String::new();
+        write(&mut again, &(part(1, "make\n"))).expect("writes");
+        serde_json::json!({ "doc": text, "top": again, "json": serde_json::to_value(&doc).expect("json") })
+    }
+
+    #[test]
+    fn a_shared_part_is_written_once_per_place_and_reads_the_same() {
+        let plain = Cell::new(0);
+        let alone = shared_doc(&plain);
+        // Outside `with_shared` every part is built where it stands: 5 in the document, 1
+        // alone, 5 for the JSON view.
+        assert_eq!(plain.get(), 11);
+        let built = Cell::new(0);
+        let kept = with_shared(|| shared_doc(&built));
+        assert_eq!(kept, alone, "the kept texts must be the texts");
+        // Kept: key 1 once as a sequence item, once as a map value and once at the top level;
+        // key 2 once; the JSON view builds all five.
+        assert_eq!(built.get(), 4 + 5);
+        // Texts are forgotten when `with_shared` ends.
+        let after = Cell::new(0);
+        shared_doc(&after);
+        assert_eq!(after.get(), 11);
+    }
+
+    #[test]
+    fn different_keys_keep_different_texts() {
+        let built = Cell::new(0);
+        let text = with_shared(|| {
+            let part = |key, script| Shared {
+                key: [7, key],
+                value: Counted {
+                    built: &built,
+                    script,
+                },
+            };
+            to_string(&vec![
+                part(0, "a"),
+                part(1, "b"),
+                part(0, "a"),
+                part(1, "b"),
+            ])
+            .expect("writes")
+        });
+        assert_eq!(built.get(), 2);
+        assert_eq!(text.matches("run: a\n").count(), 2, "{text}");
+        assert_eq!(text.matches("run: b\n").count(), 2, "{text}");
+    }
 
     /// The scan one byte at a time, as the word-at-a-time scan must find.
     fn scan_bytewise(s: &str) -> Scan {

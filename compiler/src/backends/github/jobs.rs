@@ -33,11 +33,15 @@ pub struct Jobs<'p> {
 impl Serialize for Jobs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
-        for j in 0..self.ctx.pipeline.jobs.len() {
-            if let Some(job) = job(&self.ctx, &self.plan, j) {
-                map.serialize_entry(self.ctx.job_id(j), &job)?;
+        // The steps every job runs alike are written once (by the YAML writer).
+        crate::emit::yaml::with_shared(|| {
+            for j in 0..self.ctx.pipeline.jobs.len() {
+                if let Some(job) = job(&self.ctx, &self.plan, j) {
+                    map.serialize_entry(self.ctx.job_id(j), &job)?;
+                }
             }
-        }
+            Ok(())
+        })?;
         map.end()
     }
 }

@@ -74,12 +74,15 @@ impl SplitDoc for model::Workflow<'_, jobs::Jobs<'_>> {
 
     fn write_slice(&self, range: Range<usize>, out: &mut String) -> Result<(), YamlError> {
         let (ctx, plan) = (&self.jobs.ctx, &self.jobs.plan);
-        for j in range {
-            if let Some(job) = jobs::job(ctx, plan, j) {
-                yaml::write_entry(out, 2, ctx.job_id(j), &job)?;
+        // The steps every job runs alike are written once per slice.
+        yaml::with_shared(|| {
+            for j in range {
+                if let Some(job) = jobs::job(ctx, plan, j) {
+                    yaml::write_entry(out, 2, ctx.job_id(j), &job)?;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 

@@ -177,7 +177,16 @@ pub struct Job<'p> {
     pub services: IndexMap<&'p str, ServiceContainer<'p>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub outputs: IndexMap<&'p str, String>,
-    pub steps: Vec<Step<'p>>,
+    pub steps: Vec<JobStep<'p>>,
+}
+
+/// A step of a job: built for this job, or one every job running it writes the same way,
+/// built only when its text is not known yet.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum JobStep<'p> {
+    Built(Step<'p>),
+    Shared(crate::emit::yaml::Shared<super::steps::SharedStep<'p>>),
 }
 
 /// A job of a workflow: one that runs steps, or one that calls a reusable workflow.

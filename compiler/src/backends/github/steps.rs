@@ -234,6 +234,20 @@ pub struct Resolved<'t> {
 }
 
 impl<'t> Resolved<'t> {
+    /// A copy of a step the job runs as the task wrote it (no parameter, no condition).
+    fn unchanged(&self) -> Resolved<'t> {
+        debug_assert!(!self.substituted && self.condition.is_none());
+        Resolved {
+            step: self.step,
+            index: self.index,
+            condition: None,
+            args: self.args,
+            substituted: false,
+        }
+    }
+}
+
+impl<'t> Resolved<'t> {
     /// `t`, one of the step's templates, as the job runs it: what [`Template::substitute`]
     /// makes of it, borrowed from the task or the job whenever that is the same template.
     pub fn template(&self, t: &'t Template) -> Cow<'t, Template> {
@@ -389,7 +403,7 @@ pub struct JobSteps<'j, 't> {
 }
 
 /// Every step of the job.
-pub fn build<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>) -> Vec<model::Step<'t>> {
+pub fn build<'t>(ctx: &Ctx<'t>, js: &JobSteps<'_, 't>) -> Vec<model::JobStep<'t>> {
     let write = [&js.job.permissions, &js.task.permissions]
         .iter()
         .any(|p| p.contains(&Permission::ContentsWrite));
@@ -404,22 +418,96 @@ pub fn build<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>) -> Vec<model::Step<'t>> {
     let mut out = Vec::with_capacity(
         usize::from(checkout) + usize::from(ctx.short_sha_step) + caches + js.steps.len().max(1),
     );
+    let shared = |part| {
+        model::JobStep::Shared(
+            SharedStep {
+                part,
+                ctx,
+                pins: js.pins,
+                publishing: js.publishing,
+                write,
+            }
+            .keyed(),
+        )
+    };
     if checkout {
-        out.push(self::checkout(&js.pins.checkout, write));
+        out.push(shared(SharedPart::Checkout));
     }
     if ctx.short_sha_step {
-        out.push(short_sha_step());
+        out.push(model::JobStep::Built(short_sha_step()));
     }
     if !js.publishing {
         push_caches(&ctx, js, &mut out);
     }
     for s in js.steps {
-        out.push(step(&ctx, js, s, write));
+        out.push(if s.substituted {
+            model::JobStep::Built(step(&ctx, js.pins, js.publishing, s, write))
+        } else {
+            shared(SharedPart::Task(s.unchanged()))
+        });
     }
     if out.is_empty() {
-        out.push(no_steps(&js.task.name));
+        out.push(model::JobStep::Built(no_steps(&js.task.name)));
     }
     out
+}
+
+/// A step that every job running it writes the same way, given the same settings: the
+/// checkout, or a task step that reads no parameter and has no condition. It is built while
+/// it is written, and only when the writer does not know its text yet
+/// ([`crate::emit::yaml::Shared`]).
+pub struct SharedStep<'t> {
+    part: SharedPart<'t>,
+    ctx: Ctx<'t>,
+    pins: &'t Pins,
+    publishing: bool,
+    write: bool,
+}
+
+enum SharedPart<'t> {
+    Checkout,
+    Task(Resolved<'t>),
+}
+
+impl<'t> SharedStep<'t> {
+    /// The step with the key of its text: what it is built from (the task's step, or the
+    /// checkout's pin) and every setting its text depends on. The workflow's program and
+    /// pins are the same for all the steps a writer keeps texts for.
+    fn keyed(self) -> crate::emit::yaml::Shared<SharedStep<'t>> {
+        let from = match &self.part {
+            SharedPart::Checkout => self.pins.checkout.as_ptr() as usize,
+            SharedPart::Task(s) => std::ptr::from_ref(s.step) as usize,
+        };
+        let settings = usize::from(self.publishing)
+            | usize::from(self.write) << 1
+            | usize::from(self.ctx.short_sha_step) << 2;
+        crate::emit::yaml::Shared {
+            key: [from, settings],
+            value: self,
+        }
+    }
+
+    fn build(&self) -> model::Step<'t> {
+        match &self.part {
+            SharedPart::Checkout => checkout(&self.pins.checkout, self.write),
+            SharedPart::Task(s) => step(&self.ctx, self.pins, self.publishing, s, self.write),
+        }
+    }
+}
+
+impl serde::Serialize for SharedStep<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.build().serialize(s)
+    }
+}
+
+impl std::fmt::Debug for SharedStep<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.part {
+            SharedPart::Checkout => f.write_str("SharedStep(checkout)"),
+            SharedPart::Task(s) => write!(f, "SharedStep({})", s.step.id),
+        }
+    }
 }
 
 /// The id of the step that cuts the commit SHA to seven characters for action inputs,
@@ -472,7 +560,7 @@ fn checkout(uses: &str, write: bool) -> model::Step<'_> {
     }
 }
 
-fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::Step<'t>>) {
+fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::JobStep<'t>>) {
     let prefix = js
         .job
         .service
@@ -497,12 +585,12 @@ fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::Step<'
         with.insert("path", model::Scalar::Str(expr::lit_inline(&c.path)));
         with.insert("key", model::Scalar::Str(key.into()));
         with.insert("restore-keys", model::Scalar::Str(restore.into()));
-        out.push(model::Step {
+        out.push(model::JobStep::Built(model::Step {
             name: format!("Cache {}", c.path).into(),
             uses: Some(Cow::Borrowed(&js.pins.cache)),
             with,
             ..Default::default()
-        });
+        }));
     }
 }
 
@@ -519,7 +607,13 @@ fn no_steps(task: &str) -> model::Step<'static> {
     }
 }
 
-fn step<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, s: &Resolved<'t>, write: bool) -> model::Step<'t> {
+fn step<'t>(
+    ctx: &Ctx,
+    pins: &'t Pins,
+    publishing: bool,
+    s: &Resolved<'t>,
+    write: bool,
+) -> model::Step<'t> {
     let step = s.step;
     let mut env = StepEnv::new(
         ctx,
@@ -552,9 +646,9 @@ fn step<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, s: &Resolved<'t>, write: bool) -> 
                 .map(|w| s.text(w, |t| expr::inline(ctx, t)));
         }
         StepKind::Uses { action, with } => {
-            out.uses = Some(js.pins.of(s, action));
+            out.uses = Some(pins.of(s, action));
             out.with = action_inputs(ctx, s, action, with, &mut env);
-            harden(action, &mut out.with, js.publishing, write);
+            harden(action, &mut out.with, publishing, write);
         }
         // The checker keeps `command` steps out of GitHub realisations; one met anyway runs
         // as a script of its quoted words.
