@@ -198,10 +198,11 @@ pub fn build_rendered_with(
     let parts = parallel_map(&backends, threads, |b| {
         let mut rendered = Vec::new();
         let mut failed = None;
-        b.emit_each(program, &mut |file| {
+        b.emit_each(program, &mut |mut file| {
             let mut size = 0;
             if failed.is_none() {
-                match emit::render_file(&program.source_name, &file) {
+                let path = std::mem::take(&mut file.path);
+                match emit::render_file_at(&program.source_name, &file, path) {
                     Ok(r) => {
                         size = r.text.len();
                         rendered.push(r);
@@ -216,6 +217,9 @@ pub fn build_rendered_with(
                 std::mem::forget(file);
             }
         });
+        // Each backend's files are put in order here, on its own thread, so the final sort
+        // only merges these runs.
+        emit::sort_run(&mut rendered);
         failed.map_or(Ok(rendered), Err)
     });
     let mut all = Vec::new();

@@ -222,6 +222,15 @@ pub fn render_unsorted(
 
 /// Serialises one file: the header, then its documents separated by `---`.
 pub fn render_file(source_name: &str, f: &OutputFile) -> Result<RenderedFile, String> {
+    render_file_at(source_name, f, f.path.clone())
+}
+
+/// [`render_file`], given the file's path to keep (taken from a file about to be dropped).
+pub fn render_file_at(
+    source_name: &str,
+    f: &OutputFile,
+    path: String,
+) -> Result<RenderedFile, String> {
     // Each thread writes into one buffer that keeps its capacity from file to file, and each
     // file's text is copied out at its exact length: one allocation per file instead of one
     // per doubling, and no spare room kept while texts wait to be written.
@@ -245,8 +254,7 @@ pub fn render_file(source_name: &str, f: &OutputFile) -> Result<RenderedFile, St
             if i > 0 {
                 text.push_str("---\n");
             }
-            doc.write_yaml(text)
-                .map_err(|e| format!("{}: {e}", f.path))?;
+            doc.write_yaml(text).map_err(|e| format!("{path}: {e}"))?;
         }
         // A large file takes the buffer itself, shrunk in place, rather than a copy: the
         // buffer is not worth keeping, and a copy would double the file in memory for a while.
@@ -259,7 +267,7 @@ pub fn render_file(source_name: &str, f: &OutputFile) -> Result<RenderedFile, St
         };
         Ok(RenderedFile {
             repo: f.repo,
-            path: f.path.clone(),
+            path,
             text,
         })
     })
@@ -268,11 +276,16 @@ pub fn render_file(source_name: &str, f: &OutputFile) -> Result<RenderedFile, St
 /// The largest render buffer a thread keeps between files.
 const SCRATCH_KEEP: usize = 1 << 20;
 
+/// Orders rendered files by repository and path, as [`sort_files`] does.
+pub fn sort_run(files: &mut [RenderedFile]) {
+    files.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
+}
+
 /// Orders rendered files by repository and path; two files at one path are a compiler bug.
 pub fn sort_files(mut out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, String> {
-    // A stable sort: each backend hands over its files in long runs already in order, which
-    // a merging sort takes in close to linear time.
-    out.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
+    // A stable sort: files come in long runs already in order (each backend's, sorted by
+    // [`sort_run`] on its own thread), which a merging sort takes in close to linear time.
+    sort_run(&mut out);
     if let Some(w) = out
         .windows(2)
         .find(|w| w[0].repo == w[1].repo && w[0].path == w[1].path)

@@ -1079,10 +1079,11 @@ const SHARED: &str = "$gitopsc::emit::yaml::Shared";
 /// part that is costly to build can build itself in its `Serialize`.
 ///
 /// `key` names the text: two values given the same key within one [`with_shared`] must write
-/// the same YAML. Other serialisers see `value` alone.
-#[derive(Debug)]
+/// the same YAML; a value without a key is written where it stands. Other serialisers see
+/// `value` alone.
+#[derive(Debug, Clone)]
 pub struct Shared<T> {
-    pub key: SharedKey,
+    pub key: Option<SharedKey>,
     pub value: T,
 }
 
@@ -1122,7 +1123,10 @@ pub fn with_shared<R>(f: impl FnOnce() -> R) -> R {
 
 impl<T: Serialize> Serialize for Shared<T> {
     fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        SHARED_KEY.with(|k| k.set(Some(self.key)));
+        let Some(key) = self.key else {
+            return self.value.serialize(s);
+        };
+        SHARED_KEY.with(|k| k.set(Some(key)));
         let result = s.serialize_newtype_struct(SHARED, &self.value);
         SHARED_KEY.with(|k| k.set(None));
         result
@@ -1419,7 +1423,7 @@ mod tests {
     /// the top level, and a second shared value under another key.
     fn shared_doc(built: &Cell<usize>) -> serde_json::Value {
         let part = |key: usize, script| Shared {
-            key: [key, 0],
+            key: Some([key, 0]),
             value: Counted { built, script },
         };
         let doc = (
@@ -1459,7 +1463,7 @@ mod tests {
         let built = Cell::new(0);
         let text = with_shared(|| {
             let part = |key, script| Shared {
-                key: [7, key],
+                key: Some([7, key]),
                 value: Counted {
                     built: &built,
                     script,

@@ -13,6 +13,7 @@ use super::model::{
     Metadata, Resource, Retry, Source, SyncPolicy,
 };
 use super::Cx;
+use crate::emit::yaml::Shared;
 use crate::emit::{OutputFile, Repo};
 use crate::ir::{EnvId, Environment, Service};
 
@@ -107,11 +108,22 @@ pub fn spec<'a>(cx: &Cx<'a>, env: &'a Environment, source: Source<'a>) -> Applic
     ApplicationSpec {
         project: common::project_for(cx.d, &env.name),
         source,
-        destination: Destination {
-            server: Cow::Borrowed(&env.cluster),
-            namespace: Cow::Borrowed(&env.namespace),
+        // Both are the environment's (and the deployment's) alone: every application of the
+        // environment writes them alike.
+        destination: Shared {
+            key: Some([std::ptr::from_ref(env) as usize, DESTINATION]),
+            value: Destination {
+                server: Cow::Borrowed(&env.cluster),
+                namespace: Cow::Borrowed(&env.namespace),
+            },
         },
-        sync_policy: Some(sync_policy(cx, env)),
+        sync_policy: Some(Shared {
+            key: Some([
+                std::ptr::from_ref(env) as usize,
+                std::ptr::from_ref(cx.d) as usize,
+            ]),
+            value: sync_policy(cx, env),
+        }),
         ignore_differences: cx
             .d
             .ignore_differences
@@ -128,6 +140,9 @@ pub fn spec<'a>(cx: &Cx<'a>, env: &'a Environment, source: Source<'a>) -> Applic
         }),
     }
 }
+
+/// The second word of the key of an environment's `destination` text: no deployment's address.
+const DESTINATION: usize = 0;
 
 /// `env`'s sync policy: automated only when the environment syncs by itself.
 fn sync_policy<'a>(cx: &Cx<'a>, env: &'a Environment) -> SyncPolicy<'a> {

@@ -164,10 +164,13 @@ fn escape(spec: &mut ApplicationSpec) {
     esc(&mut spec.project);
     esc(&mut spec.source.repo_url);
     esc(&mut spec.source.target_revision);
-    esc(&mut spec.destination.server);
-    esc(&mut spec.destination.namespace);
+    // Escaped, they are this template's own.
+    spec.destination.key = None;
+    esc(&mut spec.destination.value.server);
+    esc(&mut spec.destination.value.namespace);
     if let Some(policy) = &mut spec.sync_policy {
-        esc_all(&mut policy.sync_options.declared);
+        policy.key = None;
+        esc_all(&mut policy.value.sync_options.declared);
     }
     for d in &mut spec.ignore_differences {
         esc(&mut d.group);

@@ -63,9 +63,13 @@ impl Backend for Argocd {
 
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         let waves = common::waves(program);
-        for d in &program.deployments {
-            Cx::new(program, d, waves.clone()).emit(out);
-        }
+        // Files are rendered as they are handed over, so the parts the applications of an
+        // environment share are written once.
+        crate::emit::yaml::with_shared(|| {
+            for d in &program.deployments {
+                Cx::new(program, d, waves.clone()).emit(out);
+            }
+        });
     }
 }
 

@@ -20,7 +20,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
 use super::common::SYNC_WAVE;
-use crate::emit::yaml::{self, DECIMAL_LEN};
+use crate::emit::yaml::{self, Shared, DECIMAL_LEN};
 
 /// The API version of every document this backend writes.
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -119,9 +119,11 @@ fn decimal(v: i32, buf: &mut [u8; DECIMAL_LEN]) -> &str {
 pub struct ApplicationSpec<'p> {
     pub project: Cow<'p, str>,
     pub source: Source<'p>,
-    pub destination: Destination<'p>,
+    /// Shared by the applications of an environment (see [`crate::emit::yaml::Shared`]).
+    pub destination: Shared<Destination<'p>>,
+    /// Shared by the applications of an environment and deployment.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_policy: Option<SyncPolicy<'p>>,
+    pub sync_policy: Option<Shared<SyncPolicy<'p>>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore_differences: Vec<IgnoreDifference<'p>>,
     /// Links and text the Argo CD UI shows with the application (a list of at most one entry:

@@ -14,6 +14,7 @@ use super::model::{
     GroupKind, Metadata, Resource, Source, SyncOptions, SyncPolicy,
 };
 use super::Cx;
+use crate::emit::yaml::Shared;
 use crate::emit::{OutputFile, Repo};
 
 /// `root.yaml`: the root's AppProject, then the root Application.
@@ -79,14 +80,20 @@ fn application<'a>(cx: &Cx<'a>) -> Application<'a> {
                 exclude: Some(ROOT_FILE),
             }),
         },
-        destination: argocd_destination(cx),
-        sync_policy: Some(SyncPolicy {
-            automated: Some(Automated {
-                prune: true,
-                self_heal: true,
-            }),
-            sync_options: SyncOptions::default(),
-            retry: None,
+        destination: Shared {
+            key: None,
+            value: argocd_destination(cx),
+        },
+        sync_policy: Some(Shared {
+            key: None,
+            value: SyncPolicy {
+                automated: Some(Automated {
+                    prune: true,
+                    self_heal: true,
+                }),
+                sync_options: SyncOptions::default(),
+                retry: None,
+            },
         }),
         ignore_differences: Vec::new(),
         info: None,

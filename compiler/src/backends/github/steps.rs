@@ -482,7 +482,7 @@ impl<'t> SharedStep<'t> {
             | usize::from(self.write) << 1
             | usize::from(self.ctx.short_sha_step) << 2;
         crate::emit::yaml::Shared {
-            key: [from, settings],
+            key: Some([from, settings]),
             value: self,
         }
     }
