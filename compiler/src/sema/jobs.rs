@@ -238,7 +238,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         task: usize,
         call: &super::value::CallV,
-        args: &mut IndexMap<String, Template>,
+        args: &mut ir::Args,
         axes: &[ServiceAxis],
         targets: &[ir::Target],
     ) {
@@ -452,7 +452,7 @@ impl<'a> Ctx<'a> {
     /// Declares the implicit `changes` job a `for svc in services.changed` loop needs.
     pub(super) fn add_changes_job(&mut self) {
         let span = Span::default();
-        let results: Vec<String> = std::iter::once("changes".to_string())
+        let results: Rc<[String]> = std::iter::once("changes".to_string())
             .chain(self.services.iter().map(|s| s.name.clone()))
             .collect();
         self.jobs.jobs.push(JobInfo {
@@ -476,7 +476,7 @@ impl<'a> Ctx<'a> {
             id: self.jobs.jobs[idx].id.clone(),
             name: "detect changed services".into(),
             task,
-            args: IndexMap::new(),
+            args: ir::Args::default(),
             needs: Vec::new(),
             condition: None,
             matrix: None,
