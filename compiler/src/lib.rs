@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod fmt;
+pub mod fxhash;
 pub mod ir;
 pub mod sema;
 pub mod stdlib;

@@ -21,6 +21,10 @@ use std::collections::BTreeSet;
 
 pub use template::{GitField, Ref, Taint, Template, TemplatePart};
 
+/// A job's arguments by (expanded) parameter name, in the order they were bound. The hasher
+/// only speeds up lookups: iteration follows insertion order whatever it is.
+pub type Args = IndexMap<String, Template, crate::fxhash::FxBuild>;
+
 /// Index of a service in [`Program::services`].
 pub type ServiceId = usize;
 /// Index of an environment in [`Program::environments`].
@@ -674,7 +678,7 @@ pub struct Job {
     /// The task the job runs.
     pub task: TaskId,
     /// Arguments for the task's params (every param without a default has one).
-    pub args: IndexMap<String, Template>,
+    pub args: Args,
     /// Jobs this one needs (sorted, deduplicated; explicit and inferred).
     pub needs: Vec<JobId>,
     pub condition: Option<Cond>,

@@ -4,13 +4,12 @@ use super::task::{PType, ParamSig, ENV_PARAM_FIELDS, SERVICE_PARAM_FIELDS};
 use super::value::{CallV, V, VK};
 use super::Ctx;
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::ir::{ParamType, Ref, Taint, Template};
-use indexmap::IndexMap;
+use crate::ir::{self, ParamType, Ref, Taint, Template};
 
 /// A call's arguments, by (expanded) parameter name.
 #[derive(Debug, Clone, Default)]
 pub struct BoundArgs {
-    pub args: IndexMap<String, Template>,
+    pub args: ir::Args,
     /// The environment passed to an `environment` parameter, if any.
     pub env: Option<usize>,
     /// The service passed to a `service` parameter, if any.
@@ -22,7 +21,7 @@ impl<'a> Ctx<'a> {
     pub fn bind_call(&mut self, call: &CallV, span: Span) -> Option<BoundArgs> {
         let sig = self.task_sig(&call.task)?;
         let mut out = BoundArgs {
-            args: IndexMap::with_capacity(sig.expanded_len()),
+            args: ir::Args::with_capacity_and_hasher(sig.expanded_len(), Default::default()),
             env: None,
             service: None,
         };
@@ -96,7 +95,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The arguments alone (for inlining a call as steps).
-    pub fn call_args(&mut self, call: &CallV, span: Span) -> Option<IndexMap<String, Template>> {
+    pub fn call_args(&mut self, call: &CallV, span: Span) -> Option<ir::Args> {
         self.bind_call(call, span).map(|b| b.args)
     }
 
@@ -118,24 +117,26 @@ impl<'a> Ctx<'a> {
                     "",
                     s.repository.as_str(),
                 ];
-                for (field, value) in SERVICE_PARAM_FIELDS.iter().zip(values) {
+                for ((name, field), value) in
+                    p.expanded.iter().zip(SERVICE_PARAM_FIELDS).zip(values)
+                {
                     let value = match (*field, s.port) {
                         ("port", Some(port)) => Template::lit(port.to_string()),
                         _ => Template::lit(value),
                     };
-                    out.args.insert(expanded_name(&p.name, field), value);
+                    out.args.insert(name.clone(), value);
                 }
             }
             PType::Environment => {
                 let Some(i) = self.env_(v) else { return };
                 out.env = Some(i);
                 let e = &self.envs[i];
-                for (field, value) in ENV_PARAM_FIELDS
+                for (name, value) in p
+                    .expanded
                     .iter()
                     .zip([e.name.as_str(), e.namespace.as_str()])
                 {
-                    out.args
-                        .insert(expanded_name(&p.name, field), Template::lit(value));
+                    out.args.insert(name.clone(), Template::lit(value));
                 }
             }
             PType::Plain(ParamType::Secret) => match &v.kind {
@@ -184,10 +185,10 @@ impl<'a> Ctx<'a> {
             self.mismatch(v, expected);
             return;
         }
-        for field in fields {
+        for (name, field) in p.expanded.iter().zip(fields) {
             if let Some((_, fv)) = rec.get(*field) {
                 if let Some(t) = self.to_template(fv) {
-                    out.args.insert(format!("{}-{field}", p.name), t);
+                    out.args.insert(name.clone(), t);
                 }
             }
         }

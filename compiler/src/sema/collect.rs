@@ -125,7 +125,7 @@ impl<'a> Ctx<'a> {
         let item = Item {
             decl: d,
             span,
-            name: name.clone(),
+            name,
             name_span,
             scope: scope.clone(),
             module: module.cloned(),
@@ -474,7 +474,7 @@ impl<'a> Ctx<'a> {
             return fallback;
         };
         let what = format!("a `{}` registry", var.tag);
-        let allowed: &[&str] = match var.tag.as_str() {
+        let allowed: &[&str] = match var.tag {
             "ecr" => &["account", "region", "role", "create_repositories"],
             "ghcr" => &["owner"],
             "dockerhub" => &["namespace", "username", "token"],
@@ -500,7 +500,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         };
-        let kind = match var.tag.as_str() {
+        let kind = match var.tag {
             "ecr" => {
                 let account = s(self, "account", true);
                 if !account.is_empty()

@@ -12,8 +12,9 @@ thread_local! {
 }
 
 /// A variant value: its tag, payload and span.
-pub struct Variant {
-    pub tag: String,
+pub struct Variant<'s> {
+    /// The tag, as spelled in the list of accepted tags.
+    pub tag: &'s str,
     pub fields: Rc<Record>,
     pub span: Span,
 }
@@ -260,32 +261,37 @@ impl Ctx<'_> {
     }
 
     /// One of the named variants: a bare name (`auto`) or a name with fields (`auto { … }`).
-    pub fn variant_(&mut self, v: &V, what: &str, allowed: &[&str]) -> Option<Variant> {
+    pub fn variant_<'s>(&mut self, v: &V, what: &str, allowed: &[&'s str]) -> Option<Variant<'s>> {
         let (tag, fields) = match &v.kind {
-            VK::Sym(s) => (s.clone(), EMPTY.with(Rc::clone)),
-            VK::Tagged(t, r) => (t.clone(), r.clone()),
+            VK::Sym(s) => (s.as_str(), None),
+            VK::Tagged(t, r) => (t.as_str(), Some(r)),
             VK::Error => return None,
             _ => {
                 self.mismatch(v, &format!("{what} ({})", allowed.join(", ")));
                 return None;
             }
         };
-        if !allowed.contains(&tag.as_str()) {
+        let Some(&known) = allowed.iter().find(|a| **a == tag) else {
             let d = Diagnostic::new(Code::UnknownName, v.span, format!("`{tag}` is not {what}"))
                 .label(format!("expected one of: {}", allowed.join(", ")))
-                .did_you_mean(&tag, allowed.iter().copied());
+                .did_you_mean(tag, allowed.iter().copied());
             self.diags.push(d);
             return None;
-        }
+        };
         Some(Variant {
-            tag,
-            fields,
+            tag: known,
+            fields: fields.map_or_else(|| EMPTY.with(Rc::clone), Rc::clone),
             span: v.span,
         })
     }
 
     /// Reports record fields not in `allowed`; returns whether all were known.
-    pub fn check_keys(&mut self, rec: &Record, what: &str, allowed: &[&str]) -> bool {
+    pub fn check_keys(
+        &mut self,
+        rec: &Record,
+        what: impl std::fmt::Display,
+        allowed: &[&str],
+    ) -> bool {
         let mut ok = true;
         for (k, (span, _)) in rec.iter() {
             if !allowed.contains(&k.as_str()) {

@@ -103,9 +103,9 @@ impl<'a> Ctx<'a> {
                     .variant_(&v, "an application layout", &allowed)
                     .map(|var| var.tag)
                 {
-                    Some(t) if t == "per_environment" => ir::AppMode::PerEnv,
-                    Some(t) if t == "application_set" => ir::AppMode::ApplicationSetList,
-                    Some(t) if t == "application_set_git" => ir::AppMode::ApplicationSetGit,
+                    Some("per_environment") => ir::AppMode::PerEnv,
+                    Some("application_set") => ir::AppMode::ApplicationSetList,
+                    Some("application_set_git") => ir::AppMode::ApplicationSetGit,
                     _ => ir::AppMode::PerServiceEnv,
                 }
             });
@@ -257,7 +257,7 @@ impl<'a> Ctx<'a> {
         } else {
             &["via"]
         };
-        self.check_keys(&var.fields, &format!("`{}`", var.tag), allowed);
+        self.check_keys(&var.fields, format_args!("`{}`", var.tag), allowed);
         let via = var
             .fields
             .get("via")

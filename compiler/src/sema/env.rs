@@ -129,7 +129,7 @@ impl<'a> Ctx<'a> {
         } else {
             &["options", "retry"]
         };
-        self.check_keys(&var.fields, &format!("`{}` sync", var.tag), allowed);
+        self.check_keys(&var.fields, format_args!("`{}` sync", var.tag), allowed);
         let flag = |cx: &mut Self, k: &str| {
             var.fields
                 .get(k)
@@ -303,7 +303,7 @@ impl<'a> Ctx<'a> {
         ) else {
             return Strategy::Rolling;
         };
-        match var.tag.as_str() {
+        match var.tag {
             "rolling" => {
                 self.check_keys(&var.fields, "`rolling`", &[]);
                 Strategy::Rolling

@@ -211,7 +211,12 @@ impl Ctx<'_> {
 
     pub(super) fn eval_str(&mut self, s: &StrLit, scope: &Scope) -> V {
         // Text known now is gathered as plain text; the first run-time value starts a template.
-        let mut text = String::new();
+        // Room for the literal text and a short value per hole saves regrowing the buffer.
+        let room = s.parts.iter().fold(0, |n, part| match part {
+            StrPart::Text(x) => n + x.len(),
+            StrPart::Interp(_) => n + 16,
+        });
+        let mut text = String::with_capacity(room);
         let mut tmpl: Option<Template> = None;
         for part in &s.parts {
             match part {

@@ -238,7 +238,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         task: usize,
         call: &super::value::CallV,
-        args: &mut IndexMap<String, Template>,
+        args: &mut ir::Args,
         axes: &[ServiceAxis],
         targets: &[ir::Target],
     ) {
@@ -452,7 +452,7 @@ impl<'a> Ctx<'a> {
     /// Declares the implicit `changes` job a `for svc in services.changed` loop needs.
     pub(super) fn add_changes_job(&mut self) {
         let span = Span::default();
-        let results: Vec<String> = std::iter::once("changes".to_string())
+        let results: Rc<[String]> = std::iter::once("changes".to_string())
             .chain(self.services.iter().map(|s| s.name.clone()))
             .collect();
         self.jobs.jobs.push(JobInfo {
@@ -476,7 +476,7 @@ impl<'a> Ctx<'a> {
             id: self.jobs.jobs[idx].id.clone(),
             name: "detect changed services".into(),
             task,
-            args: IndexMap::new(),
+            args: ir::Args::default(),
             needs: Vec::new(),
             condition: None,
             matrix: None,
@@ -502,17 +502,19 @@ impl<'a> Ctx<'a> {
         {
             return i;
         }
-        use std::fmt::Write;
+        // Both texts are pieced together without `write!`, which costs several times more for
+        // each of the thousands of lines a large program has.
+        let push = |out: &mut String, parts: &[&str]| parts.iter().for_each(|p| out.push_str(p));
         let mut filters = String::new();
         for s in &self.services {
-            let _ = writeln!(filters, "{}:", s.name);
+            push(&mut filters, &[&s.name, ":\n"]);
             if s.path == "." {
                 filters.push_str("  - '**'\n");
             } else {
-                let _ = writeln!(filters, "  - '{}/**'", s.path);
+                push(&mut filters, &["  - '", &s.path, "/**'\n"]);
             }
             for p in &s.watch {
-                let _ = writeln!(filters, "  - '{p}'");
+                push(&mut filters, &["  - '", p, "'\n"]);
             }
         }
         let pin = self.pins.get("dorny/paths-filter").cloned();
@@ -540,10 +542,21 @@ impl<'a> Ctx<'a> {
             } else {
                 (s.path.as_str(), "/")
             };
-            let _ = writeln!(
-                script,
-                "if printf '%s\\n' \"$changed\" | grep -q '^{prefix}{slash}'; then printf true > \"$(results.{n}.path)\"; list=\"$list\\\"{n}\\\",\"; else printf false > \"$(results.{n}.path)\"; fi",
-                n = s.name
+            let n = s.name.as_str();
+            push(
+                &mut script,
+                &[
+                    "if printf '%s\\n' \"$changed\" | grep -q '^",
+                    prefix,
+                    slash,
+                    "'; then printf true > \"$(results.",
+                    n,
+                    ".path)\"; list=\"$list\\\"",
+                    n,
+                    "\\\",\"; else printf false > \"$(results.",
+                    n,
+                    ".path)\"; fi\n",
+                ],
             );
         }
         script.push_str("printf '[%s]' \"${list%,}\" > \"$(results.changes.path)\"\n");

@@ -15,7 +15,6 @@ mod deploy;
 mod env;
 mod eval;
 mod fields;
-mod fxhash;
 mod jobs;
 mod pipeline;
 mod pipeline_call;
@@ -26,6 +25,7 @@ mod workload;
 
 use crate::ast::{Decl, File};
 use crate::diagnostics::{Diagnostic, Span};
+use crate::fxhash;
 use crate::ir;
 use fxhash::{FxHashMap, FxHashSet, FxIndexMap};
 use std::collections::BTreeSet;

@@ -14,7 +14,6 @@ use super::{Ctx, Item};
 use crate::ast::{Decl, Name, StmtKind};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, Cond, Ref, Target, Template};
-use indexmap::IndexMap;
 use std::rc::Rc;
 
 /// Metadata of every job instance of the pipeline being checked.
@@ -39,7 +38,7 @@ pub struct JobInfo {
     /// The declaration's name (shared with the job table's key).
     pub base: Rc<str>,
     pub service: Option<usize>,
-    pub results: Vec<String>,
+    pub results: Rc<[String]>,
     pub span: Span,
     pub finally: bool,
 }
@@ -624,7 +623,7 @@ impl<'a> Ctx<'a> {
             id: instance,
             base: base.clone(),
             service,
-            results: Vec::new(),
+            results: Rc::from([]),
             span: id.span,
             finally: d.keyword.name == "finally",
         };
@@ -663,11 +662,11 @@ impl<'a> Ctx<'a> {
             let key = src.decl.value.as_ref().map(|e| self.callee(e, &src.scope));
             let results = match &key {
                 Some(Some(Callee::Task(k))) => {
-                    self.task_sig(k).map_or(Vec::new(), |s| s.results.clone())
+                    self.task_sig(k).map_or(Rc::from([]), |s| s.results.clone())
                 }
                 // A called workflow declares no outputs.
-                Some(Some(Callee::Pipeline(_))) => Vec::new(),
-                _ => self.inline_results(src.decl),
+                Some(Some(Callee::Pipeline(_))) => Rc::from([]),
+                _ => self.inline_results(src.decl).into(),
             };
             self.jobs.jobs[i].results = results;
             keys.push(key);
@@ -697,7 +696,7 @@ impl<'a> Ctx<'a> {
             id: self.jobs.jobs[i].id.clone(),
             name: self.jobs.jobs[i].id.clone(),
             task: 0,
-            args: IndexMap::new(),
+            args: ir::Args::default(),
             needs: Vec::new(),
             condition: None,
             matrix: None,

@@ -23,11 +23,14 @@ const TOOLCHAINS: &[&str] = &["maven", "gradle", "npm", "python", "go", "docker"
 
 impl<'a> Ctx<'a> {
     pub(super) fn check_services(&mut self) {
-        self.services.reserve(self.service_items.len());
-        for item in self.service_items.clone() {
-            let s = self.service(&item);
+        // Lent out while the services are read, none of which looks at the declarations.
+        let items = std::mem::take(&mut self.service_items);
+        self.services.reserve(items.len());
+        for item in &items {
+            let s = self.service(item);
             self.services.push(s);
         }
+        self.service_items = items;
     }
 
     fn service(&mut self, item: &Item<'a>) -> ir::Service {
@@ -160,7 +163,7 @@ impl<'a> Ctx<'a> {
         let Some(var) = self.variant_(v, "a toolchain", TOOLCHAINS) else {
             return fallback;
         };
-        let kind = match var.tag.as_str() {
+        let kind = match var.tag {
             "maven" => ir::ToolchainKind::Maven,
             "gradle" => ir::ToolchainKind::Gradle,
             "npm" => ir::ToolchainKind::Npm,
@@ -175,7 +178,7 @@ impl<'a> Ctx<'a> {
         };
         self.check_keys(
             &var.fields,
-            &format!("the `{}` toolchain", var.tag),
+            format_args!("the `{}` toolchain", var.tag),
             allowed,
         );
         let default = match kind {
@@ -230,7 +233,7 @@ impl<'a> Ctx<'a> {
         else {
             return ir::Manifests::Generated;
         };
-        match var.tag.as_str() {
+        match var.tag {
             "generated" => {
                 self.check_keys(&var.fields, "`generated`", &[]);
                 ir::Manifests::Generated

@@ -44,6 +44,10 @@ pub enum PType {
 #[derive(Debug, Clone)]
 pub struct ParamSig {
     pub name: String,
+    /// For a `service` or `environment` parameter, the name of each field it expands into
+    /// (`svc-name`, `svc-path`...), in the order of [`SERVICE_PARAM_FIELDS`] or
+    /// [`ENV_PARAM_FIELDS`]; empty for other parameters.
+    pub expanded: Vec<String>,
     pub ty: PType,
     pub has_default: bool,
     pub span: Span,
@@ -53,7 +57,8 @@ pub struct ParamSig {
 #[derive(Debug, Clone)]
 pub struct TaskSig {
     pub params: Vec<ParamSig>,
-    pub results: Vec<String>,
+    /// Shared with every job that calls the task.
+    pub results: Rc<[String]>,
 }
 
 impl TaskSig {
@@ -146,10 +151,8 @@ impl<'a> Ctx<'a> {
             TASK_DECLS,
         );
         let mut diags = std::mem::take(&mut self.diags);
-        let mut sig = TaskSig {
-            params: Vec::new(),
-            results: Vec::new(),
-        };
+        let mut params = Vec::new();
+        let mut results = Vec::new();
         for d in &f.decls {
             let name = match &d.name {
                 Some(Name::Ident(i)) => i.name.clone(),
@@ -160,20 +163,32 @@ impl<'a> Ctx<'a> {
                     let ty =
                         d.ty.as_ref()
                             .map_or(PType::Plain(ParamType::String), |t| self.param_type(t));
-                    sig.params.push(ParamSig {
+                    let fields = match ty {
+                        PType::Service => SERVICE_PARAM_FIELDS,
+                        PType::Environment => ENV_PARAM_FIELDS,
+                        _ => &[],
+                    };
+                    params.push(ParamSig {
+                        expanded: fields
+                            .iter()
+                            .map(|f| super::call::expanded_name(&name, f))
+                            .collect(),
                         name,
                         ty,
                         has_default: d.value.is_some(),
                         span: d.keyword.span,
                     });
                 }
-                "result" => sig.results.push(name),
+                "result" => results.push(name),
                 _ => {}
             }
         }
         // Problems in the body are reported once, when the task is lowered.
         std::mem::swap(&mut self.diags, &mut diags);
-        Some(sig)
+        Some(TaskSig {
+            params,
+            results: results.into(),
+        })
     }
 
     pub fn param_type(&mut self, t: &TypeExpr) -> PType {

@@ -400,8 +400,8 @@ impl<'a> Ctx<'a> {
         let Some(var) = self.variant_(v, "a concurrency policy", &allowed) else {
             return ir::ConcurrencyPolicy::Forbid;
         };
-        self.check_keys(&var.fields, &format!("`{}`", var.tag), &[]);
-        match var.tag.as_str() {
+        self.check_keys(&var.fields, format_args!("`{}`", var.tag), &[]);
+        match var.tag {
             "allow" => ir::ConcurrencyPolicy::Allow,
             "replace" => ir::ConcurrencyPolicy::Replace,
             _ => ir::ConcurrencyPolicy::Forbid,
@@ -413,7 +413,7 @@ impl<'a> Ctx<'a> {
         let Some(var) = self.variant_(v, "a restart policy", &allowed) else {
             return ir::RestartPolicy::Never;
         };
-        self.check_keys(&var.fields, &format!("`{}`", var.tag), &[]);
+        self.check_keys(&var.fields, format_args!("`{}`", var.tag), &[]);
         if var.tag == "on_failure" {
             ir::RestartPolicy::OnFailure
         } else {

@@ -1,9 +1,9 @@
-//! A fast hasher for the analysis's own maps.
+//! A fast hasher for the compiler's own maps.
 //!
-//! The keys of these maps are short names (declarations, fields, jobs, tasks) and the maps live
-//! only while one program is analysed, so the default SipHash, built to resist collision
-//! floods, costs more than it protects. This is the multiply-rotate hash (FxHash) used by
-//! rustc. Iteration order never depends on it: every map whose order can reach an output is an
+//! The keys of these maps are short names (declarations, fields, jobs, tasks, a job's
+//! arguments) and the maps live only while one program is compiled, so the default SipHash,
+//! built to resist collision floods, costs more than it protects. This is the
+//! multiply-rotate hash (FxHash) used by rustc. Iteration order never depends on it: every map whose order can reach an output is an
 //! insertion-ordered `IndexMap`.
 
 use std::hash::{BuildHasherDefault, Hasher};
