@@ -5,6 +5,8 @@
 //! also go through `.ci/validate-outputs`, one case at a time (each case is a namespace of its
 //! own: two cases may both define a Pipeline `ci`).
 
+mod common;
+
 use gitopsc::backends::tekton::Tekton;
 use gitopsc::backends::Backend;
 use gitopsc::emit::{render, RenderedFile, Repo};
@@ -303,7 +305,7 @@ fn parameters_defaults_results_and_workspaces() {
     let case = Case::load("params_results");
     let build = case.doc("Task", "build");
     assert_eq!(task_param(build, "goals")["default"], "package");
-    assert_eq!(task_param(build, "skip_tests")["default"], "false");
+    assert_eq!(task_param(build, "skip-tests")["default"], "false");
     assert_eq!(task_param(build, "threads")["default"], "2");
     assert_eq!(task_param(build, "level")["default"], "info");
     assert!(task_param(build, "svc-path").get("default").is_none());
@@ -419,7 +421,7 @@ fn conditions_become_when_expressions() {
     assert_eq!(
         pipeline_task(pipeline, "smoke")["when"],
         json!([
-            {"input": "$(params.dry_run)", "operator": "notin", "values": ["true"]},
+            {"input": "$(params.dry-run)", "operator": "notin", "values": ["true"]},
             {"input": "$(tasks.check.results.release)", "operator": "in", "values": ["true"]},
             {"input": "$(params.target)", "operator": "notin", "values": ["none"]}
         ])
@@ -576,9 +578,18 @@ fn changed_services_fan_out_behind_change_detection() {
                 t["when"],
                 json!([{"input": format!("$(tasks.changes.results.{svc})"), "operator": "in", "values": ["true"]}])
             );
-            assert_eq!(params_of(t)["svc-name"], svc);
+            assert_eq!(params_of(t)["svc-path"], format!("services/{svc}"));
         }
     }
+    // Only the fields of the service the steps read are passed: `unit` reads the name,
+    // `image` does not.
+    assert_eq!(
+        params_of(pipeline_task(pipeline, "test-api"))["svc-name"],
+        "api"
+    );
+    assert!(!params_of(pipeline_task(pipeline, "image-api")).contains_key("svc-name"));
+    let push = params_of(&case.doc("TriggerBinding", "ci-push")["spec"]);
+    assert_eq!(push["git-url"], "$(body.repository.clone_url)");
     assert_eq!(
         pipeline_task(pipeline, "test-web")["taskRef"]["name"],
         "unit"
@@ -679,6 +690,11 @@ fn matrix_axes_fan_tasks_out() {
     );
     let verify = case.doc("Task", "verify");
     assert_eq!(task_param(verify, "matrix-os")["default"], "");
+    // No step reads the axis: the steps see it through the step template.
+    assert_eq!(
+        verify["spec"]["stepTemplate"]["env"],
+        json!([{"name": "GITOPSC_MATRIX_OS", "value": "$(params.matrix-os)"}])
+    );
 
     let flags = pipeline_task(pipeline, "flags");
     assert_eq!(
@@ -769,7 +785,8 @@ fn webhooks_become_triggers() {
     );
 
     let push = params_of(&case.doc("TriggerBinding", "ci-push")["spec"]);
-    assert_eq!(push["git-url"], "$(body.repository.clone_url)");
+    // Nothing clones the repository, so no run needs its URL.
+    assert!(!push.contains_key("git-url"));
     assert_eq!(push["git-revision"], "$(body.after)");
     assert_eq!(push["git-ref"], "$(body.ref)");
     assert_eq!(
@@ -875,4 +892,178 @@ fn backend_reads_only_the_ir() {
             );
         }
     }
+}
+
+/// The names of the parameters a text reads (`$(params.NAME)`, `$(params.NAME[*])`).
+fn params_read(text: &str) -> BTreeSet<String> {
+    text.split("$(params.")
+        .skip(1)
+        .filter_map(|rest| {
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))?;
+            (end > 0 && rest[end..].starts_with([')', '['])).then(|| rest[..end].to_string())
+        })
+        .collect()
+}
+
+fn declared(params: &Value) -> BTreeSet<String> {
+    params
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str().map(String::from))
+        .collect()
+}
+
+fn is_kebab(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The names a PipelineTask gives its Task: `params`, `matrix.params` and `matrix.include`.
+fn passed(task: &Value) -> BTreeSet<String> {
+    let mut out = declared(&task["params"]);
+    out.extend(declared(&task["matrix"]["params"]));
+    for inc in task["matrix"]["include"].as_array().into_iter().flatten() {
+        out.extend(declared(&inc["params"]));
+    }
+    out
+}
+
+/// In every case and example: a Task declares exactly the parameters its steps read, a Pipeline
+/// exactly those its tasks read, a PipelineTask passes only parameters its Task declares and
+/// every one without a default, and every name is kebab case.
+#[test]
+fn parameters_are_declared_exactly_where_they_are_read() {
+    let mut tasks_seen = 0;
+    for (name, sources) in common::programs(&[]) {
+        let c = gitopsc::check(&sources);
+        let Some(program) = c.program else {
+            panic!("{name} does not compile");
+        };
+        if !program.pipelines.iter().any(|p| p.targets(Target::Tekton)) {
+            continue;
+        }
+        let files = render("case.gitops", &Tekton.emit(&program)).expect("render");
+        let docs = docs_of(&files);
+        let tasks: BTreeMap<&str, &Value> = docs
+            .iter()
+            .filter(|d| d.kind() == "Task")
+            .map(|d| (d.name(), &d.value))
+            .collect();
+        for (task_name, task) in &tasks {
+            let spec = &task["spec"];
+            let text = format!(
+                "{}{}{}",
+                spec["steps"], spec["stepTemplate"], spec["sidecars"]
+            );
+            let params = declared(&spec["params"]);
+            assert_eq!(
+                params,
+                params_read(&text),
+                "{name}: Task {task_name} declares other parameters than its steps read"
+            );
+            assert!(params.iter().all(|p| is_kebab(p)), "{name}: {params:?}");
+            tasks_seen += 1;
+        }
+        for p in docs.iter().filter(|d| d.kind() == "Pipeline") {
+            let spec = &p.value["spec"];
+            let params = declared(&spec["params"]);
+            let text = format!("{}{}", spec["tasks"], spec["finally"]);
+            assert_eq!(
+                params,
+                params_read(&text),
+                "{name}: Pipeline {} declares other parameters than its tasks read",
+                p.name()
+            );
+            assert!(params.iter().all(|p| is_kebab(p)), "{name}: {params:?}");
+            for t in pipeline_tasks(&p.value) {
+                let task = tasks[t["taskRef"]["name"].as_str().unwrap_or("")];
+                let given = passed(t);
+                let takes = declared(&task["spec"]["params"]);
+                assert!(
+                    given.is_subset(&takes),
+                    "{name}: {} passes {:?}, which its Task does not declare",
+                    t["name"],
+                    given.difference(&takes).collect::<Vec<_>>()
+                );
+                for q in task["spec"]["params"].as_array().into_iter().flatten() {
+                    let q_name = q["name"].as_str().unwrap_or("");
+                    assert!(
+                        q.get("default").is_some() || given.contains(q_name),
+                        "{name}: {} does not pass {q_name}",
+                        t["name"]
+                    );
+                }
+            }
+        }
+    }
+    assert!(tasks_seen >= 20, "only {tasks_seen} Tasks checked");
+}
+
+/// A service argument passes only the fields the steps read.
+#[test]
+fn a_task_takes_only_the_service_fields_it_reads() {
+    let case = compile(
+        r#"
+project shop { app_repo = "https://github.com/example/shop" }
+registry ghcr = ghcr { owner = "example" }
+service api { path = "services/api" }
+task lint {
+  param svc: service
+  param strict: string = "false"
+  checkout = false
+  tekton {
+    step lint { image = images.git, run = "ls", workdir = svc.path }
+  }
+}
+pipeline ci {
+  targets = [tekton]
+  on push { branches = ["main"] }
+  job lint = lint(api, strict = "true")
+}
+"#,
+        "service fields",
+    );
+    let task = case.doc("Task", "lint");
+    assert_eq!(
+        declared(&task["spec"]["params"]),
+        BTreeSet::from(["svc-path".to_string()])
+    );
+    let pipeline = case.doc("Pipeline", "ci");
+    let t = pipeline_task(pipeline, "lint");
+    assert_eq!(
+        params_of(t),
+        BTreeMap::from([("svc-path".to_string(), json!("services/api"))])
+    );
+    assert!(
+        pipeline["spec"].get("params").is_none(),
+        "nothing reads the commit: {}",
+        pipeline["spec"]["params"]
+    );
+}
+
+/// Parameters and inputs are kebab case on Tekton, where they are declared, passed and read.
+#[test]
+fn parameter_names_are_kebab_case() {
+    let case = Case::load("guards_finally");
+    let deploy = case.doc("Task", "deploy");
+    assert_eq!(task_param(deploy, "dry-run")["default"], "false");
+    assert_eq!(
+        env_var(step(deploy, "apply"), "DRY_RUN")["value"],
+        "$(params.dry-run)"
+    );
+    let pipeline = case.doc("Pipeline", "release");
+    assert!(declared(&pipeline["spec"]["params"]).contains("dry-run"));
+    assert_eq!(
+        params_of(pipeline_task(pipeline, "deploy"))["dry-run"],
+        "$(params.dry-run)"
+    );
+    assert_eq!(
+        pipeline_task(pipeline, "smoke")["when"][0]["input"],
+        "$(params.dry-run)"
+    );
+    let all: String = case.files.iter().map(|f| f.text.as_str()).collect();
+    assert!(!all.contains("dry_run"), "{all}");
 }

@@ -347,7 +347,7 @@ fn ecotrack_tekton_pipeline_triggers_and_argo_cd() {
         for env in ["staging", "prod"] {
             let t = &promote[&format!("to-{env}-{s}")];
             assert_eq!(task_param(t, "via"), "pull_request");
-            assert_eq!(task_param(t, "auto_merge"), "false");
+            assert_eq!(task_param(t, "auto-merge"), "false");
             assert_eq!(task_param(t, "env-name"), env);
         }
         assert!(strings(&promote[&format!("to-prod-{s}")]["runAfter"])

@@ -320,6 +320,52 @@ impl Ctx<'_> {
         self.diags.push(d);
     }
 
+    /// Checks that `name` (a `what`, declared at `span`) keeps a Tekton parameter of its own:
+    /// Tekton spells it in kebab case (`dry_run` is `dry-run`), and that spelling must be
+    /// neither `reserved` (which says what the name is kept for) nor that of a name in
+    /// `earlier` (with where each is declared).
+    pub fn tekton_param(
+        &mut self,
+        what: &str,
+        name: &str,
+        span: Span,
+        earlier: &[(&str, Span)],
+        reserved: &dyn Fn(&str) -> Option<&'static str>,
+    ) -> bool {
+        let spelled = crate::backends::tekton::param_name(name);
+        let d = if let Some(why) = reserved(&spelled) {
+            Diagnostic::new(
+                Code::TektonParamClash,
+                span,
+                format!(
+                    "{what} `{name}` would be the Tekton parameter `{spelled}`, which is taken"
+                ),
+            )
+            .label(format!("`{spelled}` is taken on Tekton"))
+            .help(format!("{why}; rename the {what}"))
+        } else if let Some((other, first)) = earlier
+            .iter()
+            .find(|(o, _)| *o != name && crate::backends::tekton::param_name(o) == spelled)
+        {
+            Diagnostic::new(
+                Code::TektonParamClash,
+                span,
+                format!(
+                    "{what}s `{other}` and `{name}` would both be the Tekton parameter `{spelled}`"
+                ),
+            )
+            .label(format!("the same Tekton name as `{other}`"))
+            .secondary(*first, format!("`{other}` is declared here"))
+            .help(format!(
+                "Tekton spells names in kebab case (lowercase, `_` as `-`); rename one {what}"
+            ))
+        } else {
+            return true;
+        };
+        self.diags.push(d);
+        false
+    }
+
     /// Checks a Kubernetes name (RFC 1123 label, at most 63 characters).
     pub fn k8s_name(&mut self, name: &str, span: Span, what: &str) -> bool {
         if is_dns_label(name) {

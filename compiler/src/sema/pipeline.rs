@@ -271,7 +271,7 @@ impl<'a> Ctx<'a> {
         targets: &[Target],
     ) -> (Vec<ir::Trigger>, Vec<ir::Input>, Vec<String>) {
         let mut triggers = Vec::new();
-        let mut inputs = Vec::new();
+        let mut inputs: Vec<(ir::Input, Span)> = Vec::new();
         let mut secrets = Vec::new();
         for d in f.decls.iter().filter(|d| d.keyword.name == "on") {
             let Some(Name::Ident(kind)) = &d.name else {
@@ -303,7 +303,11 @@ impl<'a> Ctx<'a> {
                 triggers.push(t);
             }
         }
-        (triggers, inputs, secrets)
+        (
+            triggers,
+            inputs.into_iter().map(|(i, _)| i).collect(),
+            secrets,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -314,7 +318,7 @@ impl<'a> Ctx<'a> {
         span: Span,
         sc: &Scope,
         targets: &[Target],
-        inputs: &mut Vec<ir::Input>,
+        inputs: &mut Vec<(ir::Input, Span)>,
         secrets: &mut Vec<String>,
     ) -> Option<ir::Trigger> {
         let what = format!("the `{kind}` trigger");
@@ -380,11 +384,11 @@ impl<'a> Ctx<'a> {
                         secrets.push(name);
                     }
                 }
-                self.inputs_of(&f, sc, inputs);
+                self.inputs_of(&f, sc, targets, inputs);
                 ir::Trigger::Call
             }
             _ => {
-                self.inputs_of(&f, sc, inputs);
+                self.inputs_of(&f, sc, targets, inputs);
                 ir::Trigger::Dispatch
             }
         };
@@ -406,7 +410,8 @@ impl<'a> Ctx<'a> {
         &mut self,
         f: &super::fields::Fields<'a>,
         sc: &Scope,
-        inputs: &mut Vec<ir::Input>,
+        targets: &[Target],
+        inputs: &mut Vec<(ir::Input, Span)>,
     ) {
         for d in f.decls.clone() {
             let Some(Name::Ident(id)) = &d.name else {
@@ -420,7 +425,7 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             };
-            if inputs.iter().any(|i| i.name == id.name) {
+            if inputs.iter().any(|(i, _)| i.name == id.name) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::Duplicate,
@@ -471,13 +476,21 @@ impl<'a> Ctx<'a> {
                 .get(&inf, "required", sc)
                 .and_then(|v| self.bool_(&v))
                 .unwrap_or(default.is_none());
-            inputs.push(ir::Input {
-                name: id.name.clone(),
-                ty,
-                description,
-                required,
-                default,
-            });
+            if targets.contains(&Target::Tekton) {
+                let earlier: Vec<(&str, Span)> =
+                    inputs.iter().map(|(i, s)| (i.name.as_str(), *s)).collect();
+                self.tekton_param("input", &id.name, id.span, &earlier, &reserved_for_runs);
+            }
+            inputs.push((
+                ir::Input {
+                    name: id.name.clone(),
+                    ty,
+                    description,
+                    required,
+                    default,
+                },
+                id.span,
+            ));
         }
     }
 
@@ -1235,4 +1248,16 @@ pub(super) fn find_cycle(n: usize, edges: &[Vec<(usize, Span)>]) -> Option<Vec<u
         }
     }
     None
+}
+
+/// What the Tekton Pipeline parameters an input cannot take carry: `git-…` facts about the
+/// commit, `event-…` text of the triggering event (the Triggers bind both from the event).
+fn reserved_for_runs(name: &str) -> Option<&'static str> {
+    if name.starts_with("git-") {
+        Some("names starting with `git-` carry facts about the commit")
+    } else if name.starts_with("event-") {
+        Some("names starting with `event-` carry text of the triggering event")
+    } else {
+        None
+    }
 }

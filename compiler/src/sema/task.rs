@@ -13,6 +13,7 @@ use super::fxhash::FxHashMap as HashMap;
 use super::value::{Record, V, VK};
 use super::Ctx;
 use crate::ast::{Decl, Name, TypeArg, TypeExpr};
+use crate::backends::tekton;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, ParamType, Ref, Taint, Template};
 use indexmap::IndexMap;
@@ -276,9 +277,15 @@ impl<'a> Ctx<'a> {
         let mut taints = HashMap::default();
         let mut results = Vec::new();
         let mut caches = Vec::new();
+        // The declaration of each parameter (a service parameter declares seven).
+        let mut param_spans: Vec<Span> = Vec::new();
         for d in f.decls.clone() {
             match d.keyword.name.as_str() {
-                "param" => self.task_param(d, &mut params, &mut scope, &mut taints),
+                "param" => {
+                    self.task_param(d, &mut params, &mut scope, &mut taints);
+                    let span = d.name.as_ref().map_or(d.keyword.span, Name::span);
+                    param_spans.resize(params.len(), span);
+                }
                 "result" => {
                     if let Some(Name::Ident(i)) = &d.name {
                         let rf = self.fields(
@@ -339,6 +346,9 @@ impl<'a> Ctx<'a> {
         let saved_inlined = std::mem::take(&mut self.inlined);
         let (github, tekton) = self.realisations(&f, &scope);
         self.param_taints = saved;
+        if tekton.is_some() {
+            self.tekton_task_params(&params, &param_spans);
+        }
         // A step that inlines another task runs with what that task needs.
         let inlined = std::mem::replace(&mut self.inlined, saved_inlined);
         permissions.extend(inlined.permissions);
@@ -366,6 +376,23 @@ impl<'a> Ctx<'a> {
             caches,
             permissions,
             checkout,
+        }
+    }
+
+    /// A Tekton Task spells its parameters in kebab case, next to the clone step's own: each
+    /// parameter must keep a name of its own.
+    fn tekton_task_params(&mut self, params: &[ir::ParamDef], spans: &[Span]) {
+        let reserved = |n: &str| {
+            [tekton::GIT_URL, tekton::GIT_REVISION]
+                .contains(&n)
+                .then_some("the clone step reads it")
+        };
+        let mut earlier: Vec<(&str, Span)> = Vec::with_capacity(params.len());
+        for (p, span) in params.iter().zip(spans) {
+            if !earlier.iter().any(|(n, _)| *n == p.name) {
+                self.tekton_param("parameter", &p.name, *span, &earlier, &reserved);
+            }
+            earlier.push((p.name.as_str(), *span));
         }
     }
 

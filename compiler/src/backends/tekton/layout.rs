@@ -4,7 +4,9 @@
 //! A task of the program becomes one Task per distinct way jobs use it (with or without the
 //! clone step, with a given set of sidecars), so the same Task is never defined twice in one
 //! namespace. Invariant: the Task builder and the Pipeline builder both read this layout, so the
-//! parameters a Task declares are exactly the ones the Pipeline can pass.
+//! parameters a Task declares are exactly the ones the Pipeline can pass; and a Task declares a
+//! parameter of its task only when its steps read it ([`TaskShape::reads`]), so a service
+//! argument passes only the fields the steps use (`svc-path`, not all seven).
 
 use super::matrix;
 use super::refs::{self, GIT_REVISION, GIT_URL};
@@ -32,6 +34,9 @@ pub struct TaskShape {
     /// References in the steps other than the task's own parameters, each with the task
     /// parameter that carries it (inline jobs read commit facts, results and matrix values).
     pub implicit: IndexMap<Ref, String>,
+    /// Every parameter the steps read (`$(params.…)` in what they render): the task's own
+    /// parameters among them are the ones its Task declares and its jobs pass.
+    pub reads: BTreeSet<String>,
     /// Parameters added for matrix axes that no argument carries.
     pub matrix_extra: Vec<String>,
     /// Parameters some job fans out over. They get an empty default when they have none:
@@ -99,8 +104,10 @@ impl Layout {
             });
         }
         if !self.shapes.contains_key(&job.task) {
+            let implicit = implicit_params(program, pl, task);
             let shape = TaskShape {
-                implicit: implicit_params(program, pl, task),
+                reads: step_reads(program, task, &implicit),
+                implicit,
                 ..TaskShape::default()
             };
             self.shapes.insert(job.task, shape);
@@ -157,7 +164,7 @@ impl Layout {
 pub fn taken_names(program: &Program, task: TaskId, layout: &Layout) -> BTreeSet<String> {
     let mut taken: BTreeSet<String> = [GIT_URL, GIT_REVISION].map(String::from).into();
     if let Some(def) = program.tasks.get(task) {
-        taken.extend(def.params.iter().map(|p| p.name.clone()));
+        taken.extend(def.params.iter().map(|p| refs::param_name(&p.name)));
     }
     if let Some(shape) = layout.shape(task) {
         taken.extend(shape.implicit.values().cloned());
@@ -167,7 +174,11 @@ pub fn taken_names(program: &Program, task: TaskId, layout: &Layout) -> BTreeSet
 
 /// The task parameters that carry references other than the task's own parameters.
 fn implicit_params(program: &Program, pl: &Pipeline, task: &TaskDef) -> IndexMap<Ref, String> {
-    let declared: BTreeSet<&str> = task.params.iter().map(|p| p.name.as_str()).collect();
+    let declared: BTreeSet<String> = task
+        .params
+        .iter()
+        .map(|p| refs::param_name(&p.name))
+        .collect();
     let mut out: IndexMap<Ref, String> = IndexMap::new();
     for step in task.tekton.iter().flatten() {
         for t in step_templates(program, step) {
@@ -189,10 +200,26 @@ fn implicit_params(program: &Program, pl: &Pipeline, task: &TaskDef) -> IndexMap
 fn implicit_name(pl: &Pipeline, r: &Ref) -> String {
     match r {
         Ref::Result { job, name } => format!("{}-{}", refs::job_id(pl, *job), refs::kebab(name)),
-        Ref::Matrix(axis) => axis.clone(),
+        Ref::Matrix(axis) => refs::param_name(axis),
         Ref::RunId => "run-id".to_string(),
         other => refs::run_param(other).unwrap_or_else(|| "value".to_string()),
     }
+}
+
+/// The parameters a task's steps read, as they render on Tekton: references to the task's
+/// parameters, the implicit parameters, and any `$(params.…)` written out in the text.
+fn step_reads(
+    program: &Program,
+    task: &TaskDef,
+    implicit: &IndexMap<Ref, String>,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for step in task.tekton.iter().flatten() {
+        for t in step_templates(program, step) {
+            out.extend(refs::params_read(&refs::in_task(&t, implicit)).map(String::from));
+        }
+    }
+    out
 }
 
 /// Every template of a step that Tekton renders (script, directory, command, environment and
@@ -215,22 +242,27 @@ pub fn step_templates(program: &Program, step: &Step) -> Vec<Template> {
     out
 }
 
-/// The value (before spelling) of every parameter a job passes to its Task, in Task order:
-/// arguments, defaults that need the run's values, implicit parameters and the clone
-/// parameters.
+/// The value (before spelling) of every parameter a job passes to its Task, by the parameter's
+/// Tekton name, in Task order: arguments and defaults that need the run's values (of the
+/// parameters the steps read), implicit parameters and the clone parameters.
 pub fn job_values(program: &Program, job: &Job, layout: &Layout) -> Vec<(String, Template)> {
     let mut out: Vec<(String, Template)> = Vec::new();
     let Some(task) = program.tasks.get(job.task) else {
         return out;
     };
+    let shape = layout.shape(job.task);
     for p in &task.params {
+        let name = refs::param_name(&p.name);
+        if !shape.is_some_and(|s| s.reads.contains(&name)) {
+            continue;
+        }
         if let Some(v) = job.args.get(&p.name) {
-            out.push((p.name.clone(), v.clone()));
+            out.push((name, v.clone()));
         } else if let Some(d) = p.default.as_ref().filter(|d| d.as_literal().is_none()) {
-            out.push((p.name.clone(), resolve_default(d, task, job)));
+            out.push((name, resolve_default(d, task, job)));
         }
     }
-    if let Some(shape) = layout.shape(job.task) {
+    if let Some(shape) = shape {
         for (r, name) in &shape.implicit {
             push_new(&mut out, name, Template::of_ref(r.clone()));
         }

@@ -34,7 +34,7 @@ use layout::Layout;
 use model::{Labels, Meta};
 use std::collections::BTreeMap;
 
-pub use refs::{secret_name, SECRET_KEY};
+pub use refs::{param_name, secret_name, GIT_REVISION, GIT_URL, SECRET_KEY};
 pub use triggers::{webhook_secret, WEBHOOK_SECRET_KEY};
 
 /// Generates Tekton documents.

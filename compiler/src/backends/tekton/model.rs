@@ -106,6 +106,8 @@ pub struct TaskSpec {
     pub results: Vec<TaskResult>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workspaces: Vec<WorkspaceDecl>,
+    #[serde(rename = "stepTemplate", skip_serializing_if = "Option::is_none")]
+    pub step_template: Option<StepTemplate>,
     pub steps: Vec<Step>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sidecars: Vec<Sidecar>,
@@ -143,6 +145,12 @@ pub struct Step {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
     pub security_context: SecurityContext,
+}
+
+/// What every step of a Task has in common.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepTemplate {
+    pub env: Vec<EnvVar>,
 }
 
 /// A container next to the steps (a database a test talks to over localhost).

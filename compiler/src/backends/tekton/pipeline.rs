@@ -6,7 +6,8 @@
 //! and its timeout; `finally` jobs go to `finally`. Invariants: the job graph is recoverable as
 //! `runAfter` ∪ result references (every need is in `runAfter`, except for `finally` tasks,
 //! which Tekton runs after all others anyway), and the Pipeline declares exactly the parameters
-//! its tasks and conditions read (plus `git-url`, `git-revision` and every input).
+//! its tasks and conditions read (`git-url` and `git-revision` when a task clones, an input when
+//! a task or condition reads it).
 
 use super::layout::{self, Layout};
 use super::matrix::{self, AxisValues};
@@ -191,22 +192,28 @@ fn workspace_description(name: &str) -> String {
     }
 }
 
-/// The parameters of a run: the clone URL and commit, the other commit facts the tasks read,
-/// every input, and the event text the tasks read.
+/// The parameters of a run that its tasks or conditions read: the clone URL and commit, the
+/// other commit facts, the inputs and the event text.
 pub fn params(program: &Program, pl: &ir::Pipeline, layout: &Layout) -> Vec<ParamSpec> {
     let used = used_run_params(program, pl, layout);
-    let mut out = vec![
-        param(
+    let mut out = Vec::new();
+    let commit = [
+        (
             GIT_URL,
             "Clone URL of the application repository.",
-            Some(program.project.app_repo.clone()),
+            &program.project.app_repo,
         ),
-        param(
+        (
             GIT_REVISION,
             "Commit SHA (or branch) to build.",
-            Some(program.project.default_branch.clone()),
+            &program.project.default_branch,
         ),
     ];
+    for (name, text, default) in commit {
+        if used.contains(name) {
+            out.push(param(name, text, Some(default.clone())));
+        }
+    }
     for (field, text) in GIT_FACTS {
         let name = refs::git_param(*field);
         if used.contains(name) && !out.iter().any(|p| p.name == name) {
@@ -214,7 +221,10 @@ pub fn params(program: &Program, pl: &ir::Pipeline, layout: &Layout) -> Vec<Para
         }
     }
     for input in &pl.inputs {
-        out.push(input_param(input));
+        let spec = input_param(input);
+        if used.contains(&spec.name) {
+            out.push(spec);
+        }
     }
     for name in &used {
         if !out.iter().any(|p| &p.name == name) {
@@ -255,7 +265,7 @@ fn input_param(input: &ir::Input) -> ParamSpec {
         _ => {}
     }
     ParamSpec {
-        name: input.name.clone(),
+        name: refs::param_name(&input.name),
         ty: "string",
         description: notes.join(" "),
         default: input.default.clone().map(Value::Str),

@@ -9,7 +9,10 @@
 //! Conventions:
 //! - facts about the commit are Pipeline parameters `git-url`, `git-revision` (the commit SHA),
 //!   `git-ref`, `git-ref-name`, `git-short-sha`, `git-repository` and `git-actor`;
-//! - an input `n` is the Pipeline parameter `n`; event text `a.b` is `event-a-b`;
+//! - a parameter, input or matrix axis `n` of the program is spelled [`param_name`]`(n)` (kebab
+//!   case: `dry_run` is `dry-run`) wherever Tekton names it, declared, passed or read; semantic
+//!   analysis rejects programs in which two of them would get the same name (E0039);
+//! - an input `n` is the Pipeline parameter `param_name(n)`; event text `a.b` is `event-a-b`;
 //! - a declared secret `NAME` is the Kubernetes Secret `name` (lowercase, `_` as `-`) holding
 //!   the value under the key `value`.
 
@@ -46,19 +49,31 @@ pub fn event_param(path: &str) -> String {
 pub fn run_param(r: &Ref) -> Option<String> {
     match r {
         Ref::Git(f) => Some(git_param(*f).to_string()),
-        Ref::Input(n) => Some(n.clone()),
+        Ref::Input(n) => Some(param_name(n)),
         Ref::Event(p) => Some(event_param(p)),
         _ => None,
     }
 }
 
+/// How Tekton spells a parameter, input or matrix axis of the program: kebab case (lowercase
+/// letters, digits and `-`), the spelling Tekton's own catalogue uses and tekton-lint asks for.
+/// Names that have no letter or digit are `param`.
+pub fn param_name(name: &str) -> String {
+    kebab_or(name, "param")
+}
+
 /// The Kubernetes Secret that holds a declared secret: a DNS-1123 name derived from it.
 pub fn secret_name(secret: &str) -> String {
-    let name = kebab(secret);
-    if name.is_empty() {
-        "secret".to_string()
+    kebab_or(secret, "secret")
+}
+
+/// [`kebab`] of `text`, or `fallback` when that is empty.
+fn kebab_or(text: &str, fallback: &str) -> String {
+    let out = kebab(text);
+    if out.is_empty() {
+        fallback.to_string()
     } else {
-        name
+        out
     }
 }
 
@@ -92,7 +107,7 @@ pub fn in_pipeline(t: &Template, pipeline: &Pipeline) -> String {
         }
         Ref::RunId => "$(context.pipelineRun.uid)".to_string(),
         Ref::Secret(n) => secret_name(n),
-        Ref::Param(p) | Ref::Matrix(p) => format!("$(params.{p})"),
+        Ref::Param(p) | Ref::Matrix(p) => format!("$(params.{})", param_name(p)),
         other => format!("$(params.{})", run_param(other).unwrap_or_default()),
     })
 }
@@ -101,12 +116,23 @@ pub fn in_pipeline(t: &Template, pipeline: &Pipeline) -> String {
 /// through the task parameter `implicit` maps it to.
 pub fn in_task(t: &Template, implicit: &IndexMap<Ref, String>) -> String {
     t.render(&mut |r| match r {
-        Ref::Param(p) => format!("$(params.{p})"),
+        Ref::Param(p) => format!("$(params.{})", param_name(p)),
         Ref::Secret(n) => secret_name(n),
         other => match implicit.get(other) {
             Some(name) => format!("$(params.{name})"),
             None => format!("$(params.{})", run_param(other).unwrap_or_default()),
         },
+    })
+}
+
+/// The names of the parameters a text reads: `NAME` of every `$(params.NAME)`, and of
+/// `$(params.NAME[*])` or `$(params.NAME.key)`.
+pub fn params_read(text: &str) -> impl Iterator<Item = &str> {
+    const OPEN: &str = "$(params.";
+    text.match_indices(OPEN).filter_map(|(i, _)| {
+        let rest = &text[i + OPEN.len()..];
+        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))?;
+        (end > 0 && rest[end..].starts_with([')', '[', '.'])).then(|| &rest[..end])
     })
 }
 
@@ -150,6 +176,24 @@ mod tests {
         assert_eq!(
             event_param("pull_request.title"),
             "event-pull-request-title"
+        );
+    }
+
+    #[test]
+    fn parameter_names_are_kebab_case() {
+        assert_eq!(param_name("dry_run"), "dry-run");
+        assert_eq!(param_name("svc-path"), "svc-path");
+        assert_eq!(param_name("dryRun"), "dryrun");
+        assert_eq!(param_name("_private__name_"), "private-name");
+        assert_eq!(param_name("_"), "param");
+    }
+
+    #[test]
+    fn parameters_are_found_in_text() {
+        let text = "$(params.a) $(params.b-c[*]) $(params.) $(params.d $(params.e_f) $(params.o.k)";
+        assert_eq!(
+            params_read(text).collect::<Vec<_>>(),
+            ["a", "b-c", "e_f", "o"]
         );
     }
 

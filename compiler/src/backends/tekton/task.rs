@@ -1,15 +1,18 @@
 //! Tekton Tasks from the program's tasks.
 //!
-//! A Task declares the task's parameters (all strings: Tekton has no boolean or integer
-//! parameters), the parameters of its [`super::layout::TaskShape`], its results and workspaces,
-//! and runs an optional clone step followed by the task's `tekton` steps. Invariant: a secret
+//! A Task declares the task's parameters that its steps read (all strings: Tekton has no boolean
+//! or integer parameters, and every name is spelled by [`refs::param_name`]), the parameters of
+//! its [`super::layout::TaskShape`], its results and workspaces, and runs an optional clone step
+//! followed by the task's `tekton` steps. Invariants: the Task reads every parameter it declares
+//! (a matrix value no step reads reaches the steps as the variable `GITOPSC_MATRIX_…` of the
+//! step template), and a secret
 //! never appears as text: a step reads it through `valueFrom.secretKeyRef`, and a parameter of
 //! type `secret` carries only the name of the Kubernetes Secret.
 
 use super::layout::{Layout, TaskShape, Variant};
 use super::model::{
-    ContainerPort, EnvSource, EnvVar, ExecAction, KeyRef, ParamSpec, Probe, Sidecar, Step, Task,
-    TaskResult, TaskSpec, Value, WorkspaceDecl, PIPELINES_API,
+    ContainerPort, EnvSource, EnvVar, ExecAction, KeyRef, ParamSpec, Probe, Sidecar, Step,
+    StepTemplate, Task, TaskResult, TaskSpec, Value, WorkspaceDecl, PIPELINES_API,
 };
 use super::refs::{self, GIT_REVISION, GIT_URL, SECRET_KEY};
 use super::{meta, script, security};
@@ -55,6 +58,7 @@ pub fn task_doc(program: &Program, layout: &Layout, v: &Variant) -> Option<Task>
             params: task_params(def, shape, v.clones),
             results: results(def, shape),
             workspaces: workspaces(def, v.clones),
+            step_template: step_template(shape),
             steps: steps(program, def, shape, v.clones),
             sidecars: v.sidecars.iter().map(sidecar).collect(),
         },
@@ -96,7 +100,12 @@ fn workspaces(def: &TaskDef, clones: bool) -> Vec<WorkspaceDecl> {
 }
 
 fn task_params(def: &TaskDef, shape: &TaskShape, clones: bool) -> Vec<ParamSpec> {
-    let mut out: Vec<ParamSpec> = def.params.iter().map(declared_param).collect();
+    let mut out: Vec<ParamSpec> = def
+        .params
+        .iter()
+        .map(declared_param)
+        .filter(|p| shape.reads.contains(&p.name))
+        .collect();
     let empty = || Some(Value::Str(String::new()));
     for p in out.iter_mut() {
         if p.default.is_none() && shape.matrix_bound.contains(&p.name) {
@@ -131,6 +140,32 @@ fn task_params(def: &TaskDef, shape: &TaskShape, clones: bool) -> Vec<ParamSpec>
     out
 }
 
+/// The step template: the matrix values no step reads, as variables every step sees (so each
+/// run of a fan-out shows which one it is, and the Task reads every parameter it declares).
+fn step_template(shape: &TaskShape) -> Option<StepTemplate> {
+    let env: Vec<EnvVar> = shape
+        .matrix_extra
+        .iter()
+        .map(|name| plain_env(&env_name("GITOPSC", name), format!("$(params.{name})")))
+        .collect();
+    (!env.is_empty()).then_some(StepTemplate { env })
+}
+
+/// `PREFIX_NAME`: `name` in upper case, every character other than a letter or digit as `_`.
+fn env_name(prefix: &str, name: &str) -> String {
+    let upper: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}_{upper}")
+}
+
 fn declared_param(p: &ParamDef) -> ParamSpec {
     let mut notes: Vec<String> = Vec::new();
     if !p.description.is_empty() {
@@ -146,7 +181,7 @@ fn declared_param(p: &ParamDef) -> ParamSpec {
         ParamType::String => {}
     }
     ParamSpec {
-        name: p.name.clone(),
+        name: refs::param_name(&p.name),
         ty: "string",
         description: notes.join(" "),
         default: p
@@ -367,7 +402,7 @@ impl StepCx<'_> {
                     .any(|q| &q.name == p && q.ty == ParamType::Secret) =>
             {
                 Some(KeyRef {
-                    name: format!("$(params.{p})"),
+                    name: format!("$(params.{})", refs::param_name(p)),
                     key: SECRET_KEY.to_string(),
                 })
             }
@@ -382,17 +417,7 @@ fn secret_var(r: &Ref) -> String {
         Ref::Secret(n) | Ref::Param(n) => n.as_str(),
         _ => "value",
     };
-    let upper: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("GITOPSC_SECRET_{upper}")
+    env_name("GITOPSC_SECRET", base)
 }
 
 fn plain_env(name: &str, value: String) -> EnvVar {
