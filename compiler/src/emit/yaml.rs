@@ -267,8 +267,23 @@ const SIMPLE: [bool; 256] = {
 fn simple_plain(s: &str) -> bool {
     let bytes = s.as_bytes();
     bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes.iter().all(|&b| SIMPLE[usize::from(b)])
+        && all_simple(bytes)
         && !resolves_to_non_string(s)
+}
+
+/// Whether every byte is [`SIMPLE`]: eight bytes at a time, each group tested without a
+/// branch per byte.
+fn all_simple(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        if !word
+            .iter()
+            .fold(true, |all, &b| all & SIMPLE[usize::from(b)])
+        {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| SIMPLE[usize::from(b)])
 }
 
 /// [`style_of`], given what a scan of the string found.
@@ -948,13 +963,21 @@ impl Compound<'_> {
 
     /// Writes the key of a struct field or enum variant: a name fixed in the program.
     fn field(&mut self, key: &'static str) {
+        let style = if self.col == 0 && key == "on" {
+            Style::Plain
+        } else {
+            static_key_style(key)
+        };
+        // The common case, a plain key of usual length, written at once.
+        if style == Style::Plain && key.len() <= MAX_IMPLICIT_KEY {
+            self.begin_entry();
+            self.out.push_str(key);
+            self.out.push(':');
+            return;
+        }
         // Writing a string key cannot fail.
-        let _ = self.key_with(|out, top_level| {
-            if top_level && key == "on" {
-                out.push_str(key);
-            } else {
-                write_inline(out, key, static_key_style(key));
-            }
+        let _ = self.key_with(|out, _| {
+            write_inline(out, key, style);
             Ok(())
         });
     }
