@@ -44,3 +44,56 @@ fn a_program_with_errors_renders_nothing() {
     assert!(c.has_errors());
     assert!(files.unwrap().is_empty());
 }
+
+/// A program of several large files: enough text besides the largest for the files to be
+/// parsed on several threads.
+fn large_program(error_in_last: bool) -> Vec<gitopsc::Source> {
+    let mut sources = vec![gitopsc::Source::new(
+        "main.gitops",
+        "project big { app_repo = \"https://github.com/example/big.git\" }\n\
+         registry ghcr = ghcr { owner = \"example\" }\n\
+         environment dev { }\n\
+         deployment big { project = \"default\" }\n",
+    )];
+    for part in 0..5 {
+        let mut text = String::new();
+        for i in 0..1500 {
+            text.push_str(&format!(
+                "service \"s{part}-{i}\" {{ path = \"services/s{part}-{i}\", port = 8080, \
+                 manifests = existing {{ path = \"base/s{part}-{i}\" }} }}\n"
+            ));
+        }
+        if error_in_last && part == 4 {
+            text.push_str("service broken { port = }\n");
+        }
+        sources.push(gitopsc::Source::new(format!("part{part}.gitops"), text));
+    }
+    let besides_largest: usize = sources.iter().skip(1).map(|s| s.text.len()).sum::<usize>()
+        - sources.iter().map(|s| s.text.len()).max().unwrap_or(0);
+    assert!(besides_largest > 300_000, "{besides_largest} bytes");
+    sources
+}
+
+#[test]
+fn large_programs_parsed_on_several_threads_check_as_on_one() {
+    let sources = large_program(false);
+    let (c1, one) = gitopsc::build_rendered(&sources, 1);
+    let (c2, two) = gitopsc::build_rendered(&sources, 2);
+    assert!(!c1.has_errors(), "{:?}", c1.diagnostics.first());
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert!(one.len() > 7_000, "{} files", one.len());
+    assert_eq!(one, two);
+    assert_eq!(
+        format!("{:?}", c1.diagnostics),
+        format!("{:?}", c2.diagnostics)
+    );
+
+    let broken = large_program(true);
+    let (c1, _) = gitopsc::build_rendered(&broken, 1);
+    let (c2, _) = gitopsc::build_rendered(&broken, 2);
+    assert!(c1.has_errors());
+    assert_eq!(
+        format!("{:?}", c1.diagnostics),
+        format!("{:?}", c2.diagnostics)
+    );
+}
