@@ -19,7 +19,7 @@ use indexmap::IndexMap;
 use petgraph::graph::DiGraph;
 use std::collections::BTreeSet;
 
-pub use template::{GitField, Ref, Taint, Template, TemplatePart};
+pub use template::{GitField, Parts, Ref, Taint, Template, TemplatePart};
 
 /// A job's arguments by (expanded) parameter name, in the order they were bound. The hasher
 /// only speeds up lookups: iteration follows insertion order whatever it is.
