@@ -19,11 +19,12 @@ use indexmap::IndexMap;
 use petgraph::graph::DiGraph;
 use std::collections::BTreeSet;
 
-pub use template::{GitField, Ref, Taint, Template, TemplatePart};
+pub use template::{GitField, Parts, Ref, Taint, Template, TemplatePart};
 
 /// A job's arguments by (expanded) parameter name, in the order they were bound. The hasher
-/// only speeds up lookups: iteration follows insertion order whatever it is.
-pub type Args = IndexMap<String, Template, crate::fxhash::FxBuild>;
+/// only speeds up lookups: iteration follows insertion order whatever it is. Names are shared
+/// with the task's signature, which every call of the task binds.
+pub type Args = IndexMap<std::sync::Arc<str>, Template, crate::fxhash::FxBuild>;
 
 /// Index of a service in [`Program::services`].
 pub type ServiceId = usize;

@@ -10,7 +10,117 @@ use super::JobId;
 /// Literal text and references, in order. Adjacent literals are always merged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Template {
-    pub parts: Vec<TemplatePart>,
+    pub parts: Parts,
+}
+
+/// The parts of a [`Template`]: a list that holds a single part without a heap allocation
+/// (most templates are one literal or one reference). Reads as a slice.
+#[derive(Clone)]
+pub enum Parts {
+    One(TemplatePart),
+    Many(Vec<TemplatePart>),
+}
+
+impl Parts {
+    pub fn with_capacity(n: usize) -> Parts {
+        Parts::Many(if n > 1 {
+            Vec::with_capacity(n)
+        } else {
+            Vec::new()
+        })
+    }
+
+    pub fn push(&mut self, part: TemplatePart) {
+        match self {
+            Parts::Many(v) if v.is_empty() && v.capacity() == 0 => *self = Parts::One(part),
+            Parts::Many(v) => v.push(part),
+            Parts::One(_) => {
+                let Parts::One(first) = std::mem::take(self) else {
+                    unreachable!()
+                };
+                // As a `Vec` would, make room for a few parts at once.
+                let mut v = Vec::with_capacity(4);
+                v.push(first);
+                v.push(part);
+                *self = Parts::Many(v);
+            }
+        }
+    }
+
+    pub fn as_slice(&self) -> &[TemplatePart] {
+        self
+    }
+}
+
+impl Default for Parts {
+    fn default() -> Parts {
+        Parts::Many(Vec::new())
+    }
+}
+
+impl std::ops::Deref for Parts {
+    type Target = [TemplatePart];
+    fn deref(&self) -> &[TemplatePart] {
+        match self {
+            Parts::One(p) => std::slice::from_ref(p),
+            Parts::Many(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Parts {
+    fn deref_mut(&mut self) -> &mut [TemplatePart] {
+        match self {
+            Parts::One(p) => std::slice::from_mut(p),
+            Parts::Many(v) => v,
+        }
+    }
+}
+
+impl From<Vec<TemplatePart>> for Parts {
+    fn from(v: Vec<TemplatePart>) -> Parts {
+        Parts::Many(v)
+    }
+}
+
+impl PartialEq for Parts {
+    fn eq(&self, other: &Parts) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Parts {}
+
+impl std::hash::Hash for Parts {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (**self).hash(h)
+    }
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<'a> IntoIterator for &'a Parts {
+    type Item = &'a TemplatePart;
+    type IntoIter = std::slice::Iter<'a, TemplatePart>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for Parts {
+    type Item = TemplatePart;
+    type IntoIter =
+        std::iter::Chain<std::option::IntoIter<TemplatePart>, std::vec::IntoIter<TemplatePart>>;
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            Parts::One(p) => Some(p).into_iter().chain(Vec::new()),
+            Parts::Many(v) => None.into_iter().chain(v),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -88,14 +198,14 @@ impl Template {
             return Template::default();
         }
         Template {
-            parts: vec![TemplatePart::Lit(s)],
+            parts: Parts::One(TemplatePart::Lit(s)),
         }
     }
 
     /// A template that is exactly one reference.
     pub fn of_ref(r: Ref) -> Template {
         Template {
-            parts: vec![TemplatePart::Ref(r)],
+            parts: Parts::One(TemplatePart::Ref(r)),
         }
     }
 

@@ -141,11 +141,13 @@ impl<'a> Ctx<'a> {
             }
             PType::Plain(ParamType::Secret) => match &v.kind {
                 VK::Secret(name) => {
-                    out.args
-                        .insert(p.name.clone(), Template::of_ref(Ref::Secret(name.clone())));
+                    out.args.insert(
+                        p.name.as_str().into(),
+                        Template::of_ref(Ref::Secret(name.clone())),
+                    );
                 }
                 VK::Tmpl(t) if self.taint_of(t) == Taint::Secret => {
-                    out.args.insert(p.name.clone(), t.clone());
+                    out.args.insert(p.name.as_str().into(), t.clone());
                 }
                 _ => {
                     self.mismatch(v, "a secret (`secrets.NAME`)");
@@ -153,7 +155,7 @@ impl<'a> Ctx<'a> {
             },
             PType::Plain(pt) => {
                 if let Some(t) = self.plain_arg(p, pt, v) {
-                    out.args.insert(p.name.clone(), t);
+                    out.args.insert(p.name.as_str().into(), t);
                 }
             }
             PType::Untrusted => {
@@ -162,7 +164,7 @@ impl<'a> Ctx<'a> {
                     self.secret_into_param(p, v.span);
                     return;
                 }
-                out.args.insert(p.name.clone(), t);
+                out.args.insert(p.name.as_str().into(), t);
             }
         }
     }

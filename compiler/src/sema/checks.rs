@@ -86,7 +86,7 @@ impl Ctx<'_> {
         let Some(s) = job.service else { return };
         let expected = &self.services[s].image;
         let wrong = job.args.iter().find_map(|(k, v)| {
-            let is_image = k == "image" || (k.ends_with("-image") && !k.starts_with("svc"));
+            let is_image = &**k == "image" || (k.ends_with("-image") && !k.starts_with("svc"));
             if !is_image {
                 return None;
             }

@@ -294,10 +294,10 @@ impl<'a> Ctx<'a> {
         &self,
         task: usize,
         targets: &[ir::Target],
-        params: impl Iterator<Item = &'p String>,
+        params: impl Iterator<Item = &'p std::sync::Arc<str>>,
     ) -> Vec<bool> {
         let def = &self.task_defs[task];
-        let params: Vec<&str> = params.map(String::as_str).collect();
+        let params: Vec<&str> = params.map(|p| &**p).collect();
         let mut read = vec![false; params.len()];
         let mut visit = |t: &Template| {
             for r in t.refs() {

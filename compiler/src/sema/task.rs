@@ -18,6 +18,7 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::ir::{self, ParamType, Ref, Taint, Template};
 use indexmap::IndexMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Fields a service-typed parameter expands into.
 pub const SERVICE_PARAM_FIELDS: &[&str] = &[
@@ -48,7 +49,7 @@ pub struct ParamSig {
     /// For a `service` or `environment` parameter, the name of each field it expands into
     /// (`svc-name`, `svc-path`...), in the order of [`SERVICE_PARAM_FIELDS`] or
     /// [`ENV_PARAM_FIELDS`]; empty for other parameters.
-    pub expanded: Vec<String>,
+    pub expanded: Vec<Arc<str>>,
     pub ty: PType,
     pub has_default: bool,
     pub span: Span,
@@ -172,7 +173,7 @@ impl<'a> Ctx<'a> {
                     params.push(ParamSig {
                         expanded: fields
                             .iter()
-                            .map(|f| super::call::expanded_name(&name, f))
+                            .map(|f| super::call::expanded_name(&name, f).into())
                             .collect(),
                         name,
                         ty,
@@ -732,7 +733,7 @@ impl<'a> Ctx<'a> {
                 .and_then(|d| d.default.as_ref())
         };
         let mut sub = |r: &Ref| match r {
-            Ref::Param(p) => args.get(p).or_else(|| default(p)),
+            Ref::Param(p) => args.get(p.as_str()).or_else(|| default(p)),
             _ => None,
         };
         steps.iter().map(|s| substitute_step(s, &mut sub)).collect()

@@ -197,7 +197,7 @@ impl<'t> Args<'t> {
             })
             .sum();
         let mut out = Template {
-            parts: Vec::with_capacity(room),
+            parts: crate::ir::Parts::with_capacity(room),
         };
         for p in &t.parts {
             match p {

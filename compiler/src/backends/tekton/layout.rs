@@ -256,7 +256,7 @@ pub fn job_values(program: &Program, job: &Job, layout: &Layout) -> Vec<(String,
         if !shape.is_some_and(|s| s.reads.contains(&name)) {
             continue;
         }
-        if let Some(v) = job.args.get(&p.name) {
+        if let Some(v) = job.args.get(p.name.as_str()) {
             out.push((name, v.clone()));
         } else if let Some(d) = p.default.as_ref().filter(|d| d.as_literal().is_none()) {
             out.push((name, resolve_default(d, task, job)));
@@ -296,7 +296,7 @@ fn resolve_default(default: &Template, task: &TaskDef, job: &Job) -> Template {
 
 fn resolve_in(t: &Template, task: &TaskDef, job: &Job, depth: u32) -> Template {
     t.substitute(&mut |r| match r {
-        Ref::Param(p) if depth > 0 => job.args.get(p).cloned().or_else(|| {
+        Ref::Param(p) if depth > 0 => job.args.get(p.as_str()).cloned().or_else(|| {
             let d = task
                 .params
                 .iter()

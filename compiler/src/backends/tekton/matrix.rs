@@ -206,7 +206,8 @@ mod tests {
             parts: vec![
                 TemplatePart::Lit("-Djava=".into()),
                 TemplatePart::Ref(Ref::Matrix("java".into())),
-            ],
+            ]
+            .into(),
         };
         let p = plan(&m, &[("flags".to_string(), t)], &|_| false);
         assert_eq!(p.include.len(), 2);
