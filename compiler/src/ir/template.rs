@@ -31,20 +31,20 @@ impl Parts {
     }
 
     pub fn push(&mut self, part: TemplatePart) {
-        match self {
-            Parts::Many(v) if v.is_empty() && v.capacity() == 0 => *self = Parts::One(part),
-            Parts::Many(v) => v.push(part),
-            Parts::One(_) => {
-                let Parts::One(first) = std::mem::take(self) else {
-                    unreachable!()
-                };
+        *self = match std::mem::take(self) {
+            Parts::Many(v) if v.is_empty() && v.capacity() == 0 => Parts::One(part),
+            Parts::Many(mut v) => {
+                v.push(part);
+                Parts::Many(v)
+            }
+            Parts::One(first) => {
                 // As a `Vec` would, make room for a few parts at once.
                 let mut v = Vec::with_capacity(4);
                 v.push(first);
                 v.push(part);
-                *self = Parts::Many(v);
+                Parts::Many(v)
             }
-        }
+        };
     }
 
     pub fn as_slice(&self) -> &[TemplatePart] {
@@ -317,5 +317,48 @@ impl Template {
 
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(s: &str) -> TemplatePart {
+        TemplatePart::Lit(s.to_string())
+    }
+
+    fn hash(p: &Parts) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(p)
+    }
+
+    #[test]
+    fn parts_read_like_the_list_they_hold_however_they_are_kept() {
+        let all = [
+            lit("a"),
+            TemplatePart::Ref(Ref::RunId),
+            lit("b"),
+            lit("c"),
+            lit("d"),
+        ];
+        for n in 0..=all.len() {
+            let mut pushed = Parts::default();
+            let mut sized = Parts::with_capacity(n);
+            for p in &all[..n] {
+                pushed.push(p.clone());
+                sized.push(p.clone());
+            }
+            let listed = Parts::from(all[..n].to_vec());
+            for p in [&pushed, &sized] {
+                assert_eq!(p.as_slice(), &all[..n]);
+                assert_eq!(p, &listed);
+                assert_eq!(hash(p), hash(&listed));
+                assert_eq!(format!("{p:?}"), format!("{:?}", &all[..n]));
+                assert_eq!(p.clone().into_iter().collect::<Vec<_>>(), all[..n].to_vec());
+            }
+            // One part is kept in place, unless room for more was asked for.
+            assert_eq!(matches!(pushed, Parts::One(_)), n == 1);
+        }
     }
 }
