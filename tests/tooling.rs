@@ -568,3 +568,51 @@ fn init_with_no_service_writes_nothing() {
     assert!(stderr(&o).contains("found no service"), "{}", stderr(&o));
     assert_eq!(files(&dir).len(), 1);
 }
+
+#[test]
+fn graph_draws_a_pipeline_call_to_the_called_pipeline() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/cases/github/call.gitops")).unwrap();
+    let p = program(&text);
+    let index = |name: &str| p.pipelines.iter().position(|x| x.name == name).unwrap();
+    let (release, ci, update) = (index("release"), index("ci"), index("update-gitops"));
+    let job = |pipeline: usize, id: &str| {
+        let j = p.pipelines[pipeline]
+            .jobs
+            .iter()
+            .position(|j| j.id == id)
+            .unwrap();
+        format!("p{pipeline}_j{j}")
+    };
+    let mermaid = gitopsc::cli::graph_mermaid(&p);
+    for line in [
+        format!("    {}[[\"deploy-dev\"]]:::call", job(ci, "deploy-dev")),
+        format!("    {}[[\"release\"]]:::call", job(ci, "release")),
+        format!("  {} -.->|\"calls\"| p{update}", job(ci, "deploy-dev")),
+        format!("  {} -.->|\"calls\"| p{release}", job(ci, "release")),
+        format!("  {} -.->|\"calls\"| p{update}", job(release, "update")),
+    ] {
+        assert!(mermaid.lines().any(|l| l == line), "{line} in\n{mermaid}");
+    }
+    // A job that calls nothing keeps its plain shape.
+    assert!(
+        mermaid.contains(&format!("{}[\"image\"]\n", job(ci, "image"))),
+        "{mermaid}"
+    );
+    let dot = gitopsc::cli::graph_dot(&p);
+    assert_digraph(&dot);
+    let line = format!(
+        "{} -> p{update}_j0 [lhead=cluster_p{update}, label=\"calls\", style=dashed];",
+        job(ci, "deploy-dev")
+    );
+    assert!(dot.lines().any(|l| l.trim() == line), "{line} in\n{dot}");
+
+    // Drawn alone, a calling pipeline still shows which jobs call, but no edge leaves it.
+    let dir = temp("graph-call");
+    std::fs::write(dir.join("call.gitops"), &text).unwrap();
+    let o = gitopsc(&["graph", "--pipeline", "ci"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let alone = stdout(&o);
+    assert!(alone.contains(":::call"), "{alone}");
+    assert!(!alone.contains("calls"), "{alone}");
+}

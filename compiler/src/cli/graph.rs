@@ -75,10 +75,10 @@ pub fn dot(program: &ir::Program) -> String {
 
 /// The drawing of `program` in `format`; with `only`, just that pipeline.
 pub fn render(program: &ir::Program, format: GraphFormat, only: Option<&str>) -> String {
-    let clusters = model(program, only);
+    let model = model(program, only);
     match format {
-        GraphFormat::Mermaid => to_mermaid(&clusters),
-        GraphFormat::Dot => to_dot(&clusters),
+        GraphFormat::Mermaid => to_mermaid(&model),
+        GraphFormat::Dot => to_dot(&model),
     }
 }
 
@@ -90,6 +90,8 @@ enum NodeKind {
     Finally,
     /// A change-detection job other jobs read `changed(…)` from.
     Changes,
+    /// A job that runs another pipeline (a reusable workflow).
+    Call,
     /// An environment Argo CD syncs by itself.
     AutoEnv,
     /// An environment synced by a person.
@@ -105,6 +107,8 @@ enum EdgeKind {
     Changed,
     /// The target is a `finally` job that runs after the source whatever happened.
     Finally,
+    /// The source job runs the target pipeline.
+    Calls,
     /// Promotion without a person.
     AutoGate,
     /// Promotion a person approves; the text names the reviewers, if any.
@@ -133,19 +137,61 @@ struct Cluster {
     edges: Vec<Edge>,
 }
 
-/// The clusters to draw: the selected pipelines in program order, then promotion.
-fn model(program: &ir::Program, only: Option<&str>) -> Vec<Cluster> {
-    let mut out: Vec<Cluster> = program
+/// What to draw: clusters, and the edges between them.
+#[derive(Debug)]
+struct Model {
+    clusters: Vec<Cluster>,
+    /// From a job that calls a pipeline to that pipeline's cluster, when both are drawn.
+    links: Vec<Link>,
+}
+
+/// An edge from a node to a whole cluster.
+#[derive(Debug)]
+struct Link {
+    from: String,
+    cluster: String,
+    /// A node of the cluster, for Graphviz, which draws edges between nodes only.
+    first: String,
+    kind: EdgeKind,
+}
+
+/// The selected pipelines in program order, then promotion; and the pipeline calls between
+/// the pipelines drawn.
+fn model(program: &ir::Program, only: Option<&str>) -> Model {
+    let drawn = |p: &ir::Pipeline| only.is_none_or(|n| p.name == n);
+    let mut clusters: Vec<Cluster> = program
         .pipelines
         .iter()
         .enumerate()
-        .filter(|(_, p)| only.is_none_or(|n| p.name == n))
+        .filter(|(_, p)| drawn(p))
         .map(|(i, p)| pipeline_cluster(i, p))
         .collect();
-    if only.is_none() && !program.environments.is_empty() {
-        out.push(promotion_cluster(program));
+    let mut links = Vec::new();
+    for (i, p) in program
+        .pipelines
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| drawn(p))
+    {
+        for (j, job) in p.jobs.iter().enumerate() {
+            let Some(call) = &job.call else { continue };
+            let Some(callee) = program.pipelines.get(call.pipeline) else {
+                continue;
+            };
+            if drawn(callee) && !callee.jobs.is_empty() {
+                links.push(Link {
+                    from: format!("p{i}_j{j}"),
+                    cluster: format!("p{}", call.pipeline),
+                    first: format!("p{}_j0", call.pipeline),
+                    kind: EdgeKind::Calls,
+                });
+            }
+        }
     }
-    out
+    if only.is_none() && !program.environments.is_empty() {
+        clusters.push(promotion_cluster(program));
+    }
+    Model { clusters, links }
 }
 
 fn pipeline_cluster(index: usize, p: &ir::Pipeline) -> Cluster {
@@ -159,6 +205,7 @@ fn pipeline_cluster(index: usize, p: &ir::Pipeline) -> Cluster {
             id: id(j),
             label: job.id.clone(),
             kind: match () {
+                _ if job.call.is_some() => NodeKind::Call,
                 _ if job.finally => NodeKind::Finally,
                 _ if detectors.contains(&j) => NodeKind::Changes,
                 _ => NodeKind::Job,
@@ -310,6 +357,7 @@ fn gate_label(kind: &EdgeKind) -> Option<String> {
     match kind {
         EdgeKind::Needs | EdgeKind::Finally => None,
         EdgeKind::Changed => Some("changed".into()),
+        EdgeKind::Calls => Some("calls".into()),
         EdgeKind::AutoGate => Some("auto".into()),
         EdgeKind::ManualGate(r) if r.is_empty() => Some("manual gate".into()),
         EdgeKind::ManualGate(r) => Some(format!("manual gate: {r}")),
@@ -339,6 +387,7 @@ fn mermaid_node(n: &Node) -> String {
         NodeKind::Job => format!("{}[\"{label}\"]", n.id),
         NodeKind::Finally => format!("{}([\"{label}\"]):::finally", n.id),
         NodeKind::Changes => format!("{}{{{{\"{label}\"}}}}:::changes", n.id),
+        NodeKind::Call => format!("{}[[\"{label}\"]]:::call", n.id),
         NodeKind::AutoEnv => format!("{}([\"{label}\"]):::auto", n.id),
         NodeKind::ManualEnv => format!("{}[\"{label}\"]:::manual", n.id),
     }
@@ -347,7 +396,9 @@ fn mermaid_node(n: &Node) -> String {
 fn mermaid_edge(e: &Edge) -> String {
     let label = gate_label(&e.kind).map(|l| mermaid_text(&l));
     match (&e.kind, label) {
-        (EdgeKind::Changed, Some(l)) => format!("{} -.->|\"{l}\"| {}", e.from, e.to),
+        (EdgeKind::Changed | EdgeKind::Calls, Some(l)) => {
+            format!("{} -.->|\"{l}\"| {}", e.from, e.to)
+        }
         (EdgeKind::ManualGate(_), Some(l)) => format!("{} ==>|\"{l}\"| {}", e.from, e.to),
         (_, Some(l)) => format!("{} -->|\"{l}\"| {}", e.from, e.to),
         (EdgeKind::Finally, None) => format!("{} -.-> {}", e.from, e.to),
@@ -355,10 +406,10 @@ fn mermaid_edge(e: &Edge) -> String {
     }
 }
 
-/// A Mermaid `flowchart LR` with one subgraph per cluster.
-fn to_mermaid(clusters: &[Cluster]) -> String {
+/// A Mermaid `flowchart LR` with one subgraph per cluster, then the edges between them.
+fn to_mermaid(model: &Model) -> String {
     let mut out = String::from("flowchart LR\n");
-    for c in clusters {
+    for c in &model.clusters {
         out.push_str(&format!(
             "  subgraph {}[\"{}\"]\n",
             c.id,
@@ -372,10 +423,19 @@ fn to_mermaid(clusters: &[Cluster]) -> String {
         }
         out.push_str("  end\n");
     }
+    for l in &model.links {
+        let edge = Edge {
+            from: l.from.clone(),
+            to: l.cluster.clone(),
+            kind: l.kind.clone(),
+        };
+        out.push_str(&format!("  {}\n", mermaid_edge(&edge)));
+    }
     out.push_str("  classDef finally stroke-dasharray: 5 5\n");
     out.push_str("  classDef changes fill:#fff3cd,stroke:#b58900\n");
     out.push_str("  classDef auto fill:#e6f4ea,stroke:#2e7d32\n");
     out.push_str("  classDef manual fill:#fdecea,stroke:#c62828\n");
+    out.push_str("  classDef call fill:#e8eaf6,stroke:#3949ab\n");
     out
 }
 
@@ -398,6 +458,7 @@ fn dot_node(n: &Node) -> String {
         NodeKind::Job => "shape=box",
         NodeKind::Finally => "shape=box, style=\"rounded,dashed\", xlabel=\"finally\"",
         NodeKind::Changes => "shape=hexagon, style=filled, fillcolor=\"#fff3cd\"",
+        NodeKind::Call => "shape=component, style=filled, fillcolor=\"#e8eaf6\"",
         NodeKind::AutoEnv => "shape=ellipse, style=filled, fillcolor=\"#e6f4ea\"",
         NodeKind::ManualEnv => "shape=ellipse, style=filled, fillcolor=\"#fdecea\"",
     };
@@ -411,7 +472,7 @@ fn dot_edge(e: &Edge) -> String {
         .collect();
     match e.kind {
         EdgeKind::Needs | EdgeKind::AutoGate => {}
-        EdgeKind::Changed => attrs.push("style=dashed".into()),
+        EdgeKind::Changed | EdgeKind::Calls => attrs.push("style=dashed".into()),
         EdgeKind::Finally => attrs.push("style=dotted".into()),
         EdgeKind::ManualGate(_) => attrs.push("style=bold, color=\"#c62828\"".into()),
     }
@@ -422,10 +483,11 @@ fn dot_edge(e: &Edge) -> String {
     }
 }
 
-/// A Graphviz `digraph` with one `cluster_` subgraph per cluster.
-fn to_dot(clusters: &[Cluster]) -> String {
+/// A Graphviz `digraph` with one `cluster_` subgraph per cluster, then the edges between them
+/// (to a cluster's first node, clipped at the cluster's border).
+fn to_dot(model: &Model) -> String {
     let mut out = String::from("digraph gitops {\n  rankdir=LR;\n  compound=true;\n");
-    for c in clusters {
+    for c in &model.clusters {
         out.push_str(&format!("  subgraph cluster_{} {{\n", c.id));
         out.push_str(&format!("    label=\"{}\";\n", dot_text(&c.label)));
         for n in &c.nodes {
@@ -435,6 +497,22 @@ fn to_dot(clusters: &[Cluster]) -> String {
             out.push_str(&format!("    {}\n", dot_edge(e)));
         }
         out.push_str("  }\n");
+    }
+    for l in &model.links {
+        let edge = Edge {
+            from: l.from.clone(),
+            to: l.first.clone(),
+            kind: l.kind.clone(),
+        };
+        let text = dot_edge(&edge);
+        // `a -> b [attrs];` becomes `a -> b [lhead=cluster_X, attrs];`.
+        let text = match text.strip_suffix("];") {
+            Some(head) => {
+                head.replacen(" [", &format!(" [lhead=cluster_{}, ", l.cluster), 1) + "];"
+            }
+            None => text,
+        };
+        out.push_str(&format!("  {text}\n"));
     }
     out.push_str("}\n");
     out
