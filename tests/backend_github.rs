@@ -595,7 +595,7 @@ fn a_matrix_over_changed_services_reads_the_detection_result() {
     fan.name = "each changed service".into();
     fan.needs = vec![changes];
     fan.condition = None;
-    fan.matrix = Some(gitopsc::ir::Matrix {
+    fan.matrix = Some(Box::new(gitopsc::ir::Matrix {
         axes: [(
             "service".to_string(),
             gitopsc::ir::MatrixAxis::Changed {
@@ -609,7 +609,7 @@ fn a_matrix_over_changed_services_reads_the_detection_result() {
         exclude: Vec::new(),
         fail_fast: false,
         max_parallel: None,
-    });
+    }));
     pipe.jobs.push(fan);
     let files = render(&p);
     let delivery = files

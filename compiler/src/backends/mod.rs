@@ -21,6 +21,11 @@ use crate::ir::Program;
 pub trait Backend: Send + Sync {
     /// Short name used in diagnostics and on the command line (`github`, `tekton`...).
     fn name(&self) -> &'static str;
+    /// Whether this backend writes a large file in slices that idle threads help with
+    /// ([`crate::emit::Split`]); such backends are started after the others.
+    fn writes_in_slices(&self) -> bool {
+        false
+    }
     /// Hands every file this backend generates for the program to `out`, one at a time and in
     /// any order, so a caller can render each file and let its documents go before the next
     /// is built.

@@ -191,6 +191,8 @@ fn usage(msg: &str) -> i32 {
 }
 
 fn build(cmd: &BuildCmd) -> i32 {
+    // The pool's other threads start now, while the program is read, parsed and checked.
+    let _pool = crate::join_thread_pool();
     let a = &cmd.build;
     let sources = match read_sources(&a.check.paths) {
         Ok(s) => s,

@@ -68,9 +68,9 @@ pub trait SplitDoc: serde::Serialize + Debug + Send + Sync {
     ) -> Result<(), yaml::YamlError>;
 }
 
-/// A [`SplitDoc`] as a document: the YAML writer renders the slices of its last map on up to
-/// [`crate::threads`] threads and joins them in order, so the text is the same as the whole
-/// document written at once.
+/// A [`SplitDoc`] as a document: the YAML writer renders the slices of its last map on the
+/// threads of the pool that have nothing else to do and joins them in order, so the text is
+/// the same as the whole document written at once.
 #[derive(Debug)]
 pub struct Split<T>(pub T);
 
@@ -83,30 +83,109 @@ impl<T: SplitDoc> Split<T> {
         doc.write_head(out)?;
         out.push_str(doc.split_key());
         let n = doc.entries();
-        let threads = crate::threads();
-        let slices = (n / SLICE_MIN).clamp(1, 4 * threads);
+        let slices = (n / SLICE_MIN).clamp(1, 4 * crate::threads());
         let bounds: Vec<std::ops::Range<usize>> = (0..slices)
             .map(|i| i * n / slices..(i + 1) * n / slices)
             .collect();
         out.push(':');
         let start = out.len();
         out.push('\n');
-        // One slice per thread at a time, so only that many slices wait to be joined.
-        for wave in bounds.chunks(threads) {
-            let texts = crate::parallel_map(wave, threads, |r| {
-                let mut text = String::new();
-                doc.write_slice(r.clone(), &mut text).map(|()| text)
-            });
-            for text in texts {
-                out.push_str(&text?);
-            }
-        }
+        let slicer = Slicer {
+            doc,
+            bounds,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            waiting: std::sync::Mutex::new((0..slices).map(|_| None).collect()),
+        };
+        slicer.write(out)?;
         if out.len() == start + 1 {
             // No entry at all: an empty map, as the writer spells it.
             out.truncate(start);
             out.push_str(" {}\n");
         }
         Ok(())
+    }
+}
+
+/// The slices of one [`Split`] document being written. The thread writing the document takes
+/// slices in order and writes each straight into the document when every slice before it is
+/// in. It offers a helper for each other thread of the pool: a thread with nothing else to do
+/// takes one and writes slices too, apart, and they wait in `waiting` for their turn. A helper
+/// no thread took before the slices ran out finds none left.
+struct Slicer<'d, T> {
+    doc: &'d T,
+    bounds: Vec<std::ops::Range<usize>>,
+    /// The next slice to take.
+    next: std::sync::atomic::AtomicUsize,
+    waiting: std::sync::Mutex<Vec<Option<Result<String, yaml::YamlError>>>>,
+}
+
+impl<T: SplitDoc> Slicer<'_, T> {
+    fn take(&self) -> Option<usize> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (i < self.bounds.len()).then_some(i)
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Option<Result<String, yaml::YamlError>>>> {
+        // A helper that panicked while holding the lock leaves only finished slices behind.
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Leaves the slices not yet taken untaken, once the document has failed.
+    fn stop(&self) {
+        let end = self.bounds.len();
+        self.next.store(end, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A helper's loop: slices are written apart and left to wait for their turn.
+    fn help(&self) {
+        while let Some(i) = self.take() {
+            let mut text = String::new();
+            let result = self.doc.write_slice(self.bounds[i].clone(), &mut text);
+            self.waiting()[i] = Some(result.map(|()| text));
+        }
+    }
+
+    /// Appends the slices from `done` on that are in, in order; returns the first not in.
+    fn join_waiting(&self, mut done: usize, out: &mut String) -> Result<usize, yaml::YamlError> {
+        let mut waiting = self.waiting();
+        while let Some(slot) = waiting.get_mut(done) {
+            let Some(text) = slot.take() else { break };
+            out.push_str(&text?);
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    fn write(&self, out: &mut String) -> Result<(), yaml::YamlError> {
+        rayon_core::scope(|s| {
+            if self.bounds.len() > 1 {
+                for _ in 1..rayon_core::current_num_threads() {
+                    s.spawn(|_| self.help());
+                }
+            }
+            // Slices before `done` are in `out`.
+            let mut done = 0;
+            while let Some(i) = self.take() {
+                done = self.join_waiting(done, out).inspect_err(|_| self.stop())?;
+                if i == done {
+                    self.doc
+                        .write_slice(self.bounds[i].clone(), out)
+                        .inspect_err(|_| self.stop())?;
+                    done += 1;
+                } else {
+                    let mut text = String::new();
+                    let result = self.doc.write_slice(self.bounds[i].clone(), &mut text);
+                    self.waiting()[i] = Some(result.map(|()| text));
+                }
+            }
+            // What is left are the helpers' slices: wait for them (the scope ends when every
+            // helper has) and append them in order.
+            Ok(done)
+        })
+        .and_then(|done| self.join_waiting(done, out))
+        .map(|_| ())
     }
 }
 
@@ -239,8 +318,8 @@ pub fn render_file_at(
     }
     SCRATCH.with(|scratch| {
         let mut fresh = String::new();
-        // A document that renders a file while rendering a file (none does) gets a buffer of
-        // its own rather than a borrow error.
+        // A thread waiting for the slices of a large file may meanwhile render a file of
+        // another backend: that file gets a buffer of its own rather than a borrow error.
         let mut borrowed = scratch.try_borrow_mut();
         let text = match borrowed.as_deref_mut() {
             Ok(buffer) => buffer,
@@ -369,6 +448,116 @@ mod tests {
                 }
             }
             Ok(())
+        }
+    }
+
+    /// Writes the entries of [`Doc`], slowly for the slice that starts at `slow` and with an
+    /// error for the one that starts at `fail`, noting which thread wrote each slice.
+    #[derive(Debug, serde::Serialize)]
+    struct Uneven {
+        #[serde(skip)]
+        doc: Doc,
+        slow: usize,
+        fail: Option<usize>,
+        #[serde(skip)]
+        writers: std::sync::Mutex<Vec<std::thread::ThreadId>>,
+    }
+
+    impl Uneven {
+        fn new(slow: usize, fail: Option<usize>) -> Uneven {
+            Uneven {
+                doc: Doc {
+                    n: 640,
+                    tail: "plain",
+                },
+                slow,
+                fail,
+                writers: std::sync::Mutex::new(Vec::new()),
+            }
+        }
+
+        /// How many threads wrote slices.
+        fn writers(&self) -> usize {
+            let mut ids = self.writers.lock().expect("not poisoned").clone();
+            ids.sort_by_key(|id| format!("{id:?}"));
+            ids.dedup();
+            ids.len()
+        }
+    }
+
+    impl SplitDoc for Uneven {
+        fn split_key(&self) -> &'static str {
+            "jobs"
+        }
+        fn write_head(&self, out: &mut String) -> Result<(), yaml::YamlError> {
+            self.doc.write_head(out)
+        }
+        fn entries(&self) -> usize {
+            self.doc.n
+        }
+        fn write_slice(
+            &self,
+            r: std::ops::Range<usize>,
+            out: &mut String,
+        ) -> Result<(), yaml::YamlError> {
+            let me = std::thread::current().id();
+            self.writers.lock().expect("not poisoned").push(me);
+            if r.start == self.slow {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            if Some(r.start) == self.fail {
+                return Err(yaml::YamlError::new("this slice fails"));
+            }
+            self.doc.write_slice(r, out)
+        }
+    }
+
+    /// The slices of `doc` (without its head), written on a pool of two threads of its own:
+    /// while one thread writes the slow slice, the other writes the slices after it out of
+    /// turn.
+    fn on_two_threads(doc: &Uneven, out: &mut String) -> Result<(), yaml::YamlError> {
+        let n = doc.entries();
+        let slicer = Slicer {
+            doc,
+            bounds: (0..8).map(|i| i * n / 8..(i + 1) * n / 8).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+            waiting: std::sync::Mutex::new((0..8).map(|_| None).collect()),
+        };
+        let pool = rayon_core::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("two threads start");
+        pool.install(|| slicer.write(out))
+    }
+
+    #[test]
+    fn slices_written_out_of_turn_are_joined_in_order() {
+        for slow in [0, 80, 560] {
+            let doc = Uneven::new(slow, None);
+            let mut whole = String::new();
+            doc.doc.write_slice(0..640, &mut whole).expect("writes");
+            let mut split = String::new();
+            on_two_threads(&doc, &mut split).expect("writes");
+            assert_eq!(split, whole, "slow = {slow}");
+            assert_eq!(
+                doc.writers(),
+                2,
+                "both threads wrote slices (slow = {slow})"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_slice_fails_the_document_whoever_writes_it() {
+        for fail in [0, 80, 560] {
+            let doc = Uneven::new(0, Some(fail));
+            let mut out = String::new();
+            let err = on_two_threads(&doc, &mut out).expect_err("a slice fails");
+            assert_eq!(
+                err,
+                yaml::YamlError::new("this slice fails"),
+                "fail = {fail}"
+            );
         }
     }
 

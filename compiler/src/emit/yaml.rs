@@ -91,7 +91,7 @@ pub struct YamlError {
 }
 
 impl YamlError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         YamlError {
             message: message.into(),
         }

@@ -683,7 +683,8 @@ pub struct Job {
     /// Jobs this one needs (sorted, deduplicated; explicit and inferred).
     pub needs: Vec<JobId>,
     pub condition: Option<Cond>,
-    pub matrix: Option<Matrix>,
+    /// Boxed, as are `call`'s, since few jobs have one and a program may have thousands of jobs.
+    pub matrix: Option<Box<Matrix>>,
     /// The service this job instance was fanned out for.
     pub service: Option<ServiceId>,
     /// The environment this job deploys to (GitHub `environment:`).
@@ -703,7 +704,7 @@ pub struct Job {
     pub checkout: Option<bool>,
     /// The job runs another pipeline instead of a task (a GitHub reusable workflow); `task` is
     /// then a placeholder without steps, and the job has no runner, containers or timeout.
-    pub call: Option<PipelineCall>,
+    pub call: Option<Box<PipelineCall>>,
 }
 
 /// A job's call of another pipeline.

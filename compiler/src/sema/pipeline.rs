@@ -987,7 +987,7 @@ impl<'a> Ctx<'a> {
             args: bound.args,
             needs: need_ids,
             condition,
-            matrix,
+            matrix: matrix.map(Box::new),
             service: info.service.or(bound.service),
             environment,
             runs_on: job_runs_on,
@@ -998,7 +998,7 @@ impl<'a> Ctx<'a> {
             outputs: Vec::new(),
             permissions,
             checkout,
-            call,
+            call: call.map(Box::new),
         })
     }
 

@@ -1297,7 +1297,8 @@ impl<'a> Parser<'a> {
                 source.to_string()
             };
             if !text.is_empty() {
-                parts.push(StrPart::Text(text));
+                // One part, at its size: a list of a thousand names is a thousand of these.
+                parts = vec![StrPart::Text(text)];
             }
         } else {
             push_raw(&mut raw, &self.text[piece..text_end]);

@@ -234,7 +234,10 @@ pub fn escape(s: &mut Cow<'_, str>) {
 /// Removes repeated entries, keeping the first of each (linear: a deployment may list
 /// thousands of services).
 pub fn dedup<T: Eq + std::hash::Hash + Clone>(items: Vec<T>) -> Vec<T> {
-    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+        items.len(),
+        crate::fxhash::FxBuild::default(),
+    );
     items
         .into_iter()
         .filter(|item| seen.insert(item.clone()))

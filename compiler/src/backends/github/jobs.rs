@@ -12,14 +12,16 @@
 
 use super::expr;
 use super::model;
+use super::model::IndexMap;
 use super::steps::{self, JobSteps, Resolved};
 use super::Ctx;
 use crate::emit::with_comment;
+use crate::fxhash::FxBuild;
 use crate::ir::{
     Cond, Job, JobId, Matrix, MatrixAxis, ParamType, Permission, Pipeline, PipelineCall, Program,
     Ref, ResultDef, StepKind, TaskId, Template,
 };
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexSet;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::collections::{BTreeSet, HashMap};
 
@@ -237,7 +239,7 @@ struct Outputs<'t> {
     lists: Vec<IndexSet<&'t str>>,
     /// Results per task by name, built on first use: a change-detection task has one result
     /// per service. Of results declared twice under one name, the last counts.
-    known: HashMap<TaskId, HashMap<&'t str, &'t ResultDef>>,
+    known: HashMap<TaskId, HashMap<&'t str, &'t ResultDef, FxBuild>, FxBuild>,
 }
 
 impl<'t> Outputs<'t> {
@@ -251,7 +253,7 @@ impl<'t> Outputs<'t> {
         Outputs {
             ctx: *ctx,
             lists,
-            known: HashMap::new(),
+            known: HashMap::default(),
         }
     }
 
@@ -272,7 +274,7 @@ impl<'t> Outputs<'t> {
     fn result(&mut self, task: TaskId, name: &str) -> Option<&'t ResultDef> {
         let program = self.ctx.program;
         let results = self.known.entry(task).or_insert_with(|| {
-            program.tasks.get(task).map_or_else(HashMap::new, |t| {
+            program.tasks.get(task).map_or_else(HashMap::default, |t| {
                 t.results.iter().map(|r| (r.name.as_str(), r)).collect()
             })
         });
@@ -595,7 +597,7 @@ fn permissions(job: &Job, js: &JobSteps, pull_requests: bool) -> model::Permissi
 /// A job's `permissions:`: each scope once (a write grant includes the read), every grant but
 /// `contents: read` with a comment saying why (`reason, for <kind> <name>`).
 fn render_permissions(perms: &BTreeSet<Permission>, kind: &str, name: &str) -> model::Permissions {
-    let mut out = IndexMap::with_capacity(perms.len());
+    let mut out = IndexMap::with_capacity_and_hasher(perms.len(), Default::default());
     for p in perms {
         let (scope, level) = p.scope_level();
         if !p.is_write()
@@ -658,7 +660,7 @@ fn concurrency<'p>(ctx: &Ctx<'p>, job: &'p Job) -> Option<model::Concurrency<'p>
 }
 
 fn strategy<'p>(ctx: &Ctx, m: &'p Matrix) -> model::Strategy<'p> {
-    let mut matrix = IndexMap::new();
+    let mut matrix = IndexMap::default();
     for (name, axis) in &m.axes {
         let entry = match axis {
             MatrixAxis::Values(v) => model::MatrixEntry::Values(v),

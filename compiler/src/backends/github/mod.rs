@@ -23,7 +23,7 @@ use crate::emit::{OutputFile, Repo, SplitDoc};
 use crate::ir::{
     Input, Job, JobId, ParamType, Pipeline, Program, ServiceId, Target, TaskDef, Trigger,
 };
-use indexmap::IndexMap;
+use model::IndexMap;
 use std::ops::Range;
 
 /// Generates GitHub Actions workflows.
@@ -32,6 +32,10 @@ pub struct Github;
 impl Backend for Github {
     fn name(&self) -> &'static str {
         "github"
+    }
+
+    fn writes_in_slices(&self) -> bool {
+        true
     }
 
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
@@ -145,7 +149,7 @@ pub fn workflow<'p>(ctx: &Ctx<'p>) -> model::Workflow<'p, jobs::Jobs<'p>> {
         head: model::WorkflowHead {
             name: p.display.clone(),
             on: triggers::on(p),
-            permissions: IndexMap::new(),
+            permissions: IndexMap::default(),
             concurrency: concurrency(ctx),
         },
         jobs: jobs::Jobs { ctx: *ctx, plan },

@@ -8,7 +8,9 @@
 //! (names, ids, runners, literal inputs, scripts without references): a job is built while it
 //! is written, so only the text the backend composes is allocated.
 
-use indexmap::IndexMap;
+/// The maps of the model: insertion-ordered, with the compiler's fast hasher (their keys are
+/// short names, and they are built for every job and step).
+pub type IndexMap<K, V> = crate::fxhash::FxIndexMap<K, V>;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -246,7 +248,7 @@ pub enum MatrixEntry<'p> {
     /// An axis computed at run time (`${{ fromJSON(...) }}`).
     Expr(String),
     /// `include` or `exclude` rows.
-    Rows(&'p [IndexMap<String, String>]),
+    Rows(&'p [indexmap::IndexMap<String, String>]),
 }
 
 #[derive(Debug, Serialize)]

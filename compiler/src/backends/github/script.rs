@@ -8,9 +8,9 @@
 //! inside a single-quoted string). A literal `${{` in a script is routed the same way.
 
 use super::expr;
+use super::model::IndexMap;
 use super::Ctx;
 use crate::ir::{GitField, Ref, Template, TemplatePart};
-use indexmap::IndexMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 

@@ -9,13 +9,13 @@
 
 use super::expr;
 use super::model;
+use super::model::IndexMap;
 use super::script::{Lang, StepEnv};
 use super::Ctx;
 use crate::ir::{
     ActionRef, Cond, GitField, Job, Permission, Ref, Step, StepKind, TaskDef, Template,
     TemplatePart,
 };
-use indexmap::IndexMap;
 use std::borrow::Cow;
 
 /// Actions the backend adds itself, pinned as in `stdlib/pins.gitops` (the IR carries pins
@@ -515,7 +515,7 @@ impl std::fmt::Debug for SharedStep<'_> {
 pub const SHORT_SHA_STEP: &str = "gitopsc_short_sha";
 
 fn short_sha_step() -> model::Step<'static> {
-    let mut env = IndexMap::new();
+    let mut env = IndexMap::default();
     env.insert("GIT_SHA".into(), "${{ github.sha }}".into());
     model::Step {
         name: "Compute the short commit SHA".into(),
@@ -550,7 +550,7 @@ fn short_sha_outside_scripts(s: &Resolved) -> bool {
 }
 
 fn checkout(uses: &str, write: bool) -> model::Step<'_> {
-    let mut with = IndexMap::new();
+    let mut with = IndexMap::default();
     with.insert("persist-credentials", model::Scalar::Bool(write));
     model::Step {
         name: "Check out the repository".into(),
@@ -581,7 +581,7 @@ fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::JobSte
             };
             key.push_str(&format!("-${{{{ hashFiles({}) }}}}", expr::quote(&files)));
         }
-        let mut with = IndexMap::new();
+        let mut with = IndexMap::default();
         with.insert("path", model::Scalar::Str(expr::lit_inline(&c.path)));
         with.insert("key", model::Scalar::Str(key.into()));
         with.insert("restore-keys", model::Scalar::Str(restore.into()));
@@ -682,7 +682,7 @@ fn action_inputs<'t>(
     ctx: &Ctx,
     s: &Resolved<'t>,
     action: &ActionRef,
-    with: &'t IndexMap<String, Template>,
+    with: &'t indexmap::IndexMap<String, Template>,
     env: &mut StepEnv<'_, '_, 't>,
 ) -> IndexMap<&'t str, model::Scalar<'t>> {
     let code = is_action(action, "actions/github-script");

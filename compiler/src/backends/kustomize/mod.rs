@@ -152,15 +152,12 @@ fn normalize(path: &str) -> Vec<&str> {
 /// Paths without `..` (every path gitopsc composes, and most a program names) are compared
 /// part by part without being collected, so the answer is the only allocation.
 pub fn relative(from: &str, to: &[&str]) -> String {
-    let climbs = |p: &str| p.split('/').any(|c| c == "..");
+    let climbs = |p: &str| components(p).any(|c| c == "..");
     if climbs(from) || to.iter().any(|p| climbs(p)) {
         return relative_normalized(&normalize(from), &normalize(&to.join("/")));
     }
-    let from_parts = from.split('/').filter(|c| !c.is_empty() && *c != ".");
-    let to_parts = to
-        .iter()
-        .flat_map(|p| p.split('/'))
-        .filter(|c| !c.is_empty() && *c != ".");
+    let from_parts = components(from);
+    let to_parts = to.iter().flat_map(|p| components(p));
     let common = from_parts
         .clone()
         .zip(to_parts.clone())
@@ -181,6 +178,23 @@ pub fn relative(from: &str, to: &[&str]) -> String {
         out.push('.');
     }
     out
+}
+
+/// The parts of a path between its `/`s, without empty ones and `.`. Paths are short, so a
+/// byte loop finds each `/` sooner than a general substring search.
+fn components(p: &str) -> impl Iterator<Item = &str> + Clone {
+    let mut rest = p;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
+        let part = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        if !part.is_empty() && part != "." {
+            return Some(part);
+        }
+    })
 }
 
 /// [`relative`] between two normalised paths.
