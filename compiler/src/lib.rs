@@ -263,18 +263,18 @@ pub fn build_rendered_with(
                 std::mem::forget(file);
             }
         });
-        // Each backend's files are put in order here, on its own thread, so the final sort
-        // only merges these runs.
+        // Each backend's files are put in order here, on its own thread, so the runs only
+        // need putting one after the other (or, should they interleave, merging).
         emit::sort_run(&mut rendered);
         failed.map_or(Ok(rendered), Err)
     });
-    let mut all = Vec::new();
+    let mut runs = Vec::with_capacity(parts.len());
     for p in parts {
         match p {
-            Ok(files) => all.extend(files),
+            Ok(files) => runs.push(files),
             Err(e) => return (c, Err(e)),
         }
     }
-    let sorted = emit::sort_files(all);
+    let sorted = emit::merge_runs(runs);
     (c, sorted)
 }

@@ -268,11 +268,32 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     })
 }
 
+/// Texts handed to one `writev` at most (Linux takes up to 1,024).
+const PARTS_PER_WRITE: usize = 1000;
+
+/// Writes every slice of `batch`, however many calls that takes, and empties it.
+fn write_all_vectored(
+    out: &mut impl std::io::Write,
+    batch: &mut Vec<std::io::IoSlice>,
+) -> std::io::Result<()> {
+    let mut rest = &mut batch[..];
+    while !rest.is_empty() {
+        match out.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    batch.clear();
+    Ok(())
+}
+
 /// Prints every file as one YAML stream: each file after a `---` line and a `# file: PATH`
 /// comment, with the path the file would have under the output folder. Returns the exit status.
 pub fn print_stream(project: &Project, files: &[RenderedFile]) -> i32 {
-    use std::io::Write;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    use std::io::{IoSlice, Write};
+    let mut out = std::io::stdout().lock();
     let mut written = || -> std::io::Result<()> {
         // Each repository's folder, as text ending in `/` (empty for a single repository).
         let prefix = |repo| {
@@ -285,15 +306,24 @@ pub fn print_stream(project: &Project, files: &[RenderedFile]) -> i32 {
             }
         };
         let (app, gitops) = (prefix(Repo::App), prefix(Repo::Gitops));
+        // The texts are written where they are, many to a system call, rather than copied into
+        // a buffer first.
+        let mut batch: Vec<IoSlice> = Vec::with_capacity(PARTS_PER_WRITE);
         for f in files {
             let folder = match f.repo {
                 Repo::App => &app,
                 Repo::Gitops => &gitops,
             };
             for part in ["---\n# file: ", folder, &f.path, "\n", &f.text] {
-                out.write_all(part.as_bytes())?;
+                if !part.is_empty() {
+                    batch.push(IoSlice::new(part.as_bytes()));
+                }
+            }
+            if batch.len() + 5 > PARTS_PER_WRITE {
+                write_all_vectored(&mut out, &mut batch)?;
             }
         }
+        write_all_vectored(&mut out, &mut batch)?;
         out.flush()
     };
     match written() {

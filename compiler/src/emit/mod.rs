@@ -75,7 +75,7 @@ pub trait SplitDoc: serde::Serialize + Debug + Send + Sync {
 pub struct Split<T>(pub T);
 
 /// Entries per slice below which a map is not worth splitting.
-const SLICE_MIN: usize = 64;
+const SLICE_MIN: usize = 32;
 
 impl<T: SplitDoc> Split<T> {
     fn write_split(&self, out: &mut String) -> Result<(), yaml::YamlError> {
@@ -83,7 +83,7 @@ impl<T: SplitDoc> Split<T> {
         doc.write_head(out)?;
         out.push_str(doc.split_key());
         let n = doc.entries();
-        let slices = (n / SLICE_MIN).clamp(1, 4 * crate::threads());
+        let slices = (n / SLICE_MIN).clamp(1, 16 * crate::threads());
         let bounds: Vec<std::ops::Range<usize>> = (0..slices)
             .map(|i| i * n / slices..(i + 1) * n / slices)
             .collect();
@@ -362,9 +362,37 @@ pub fn sort_run(files: &mut [RenderedFile]) {
 
 /// Orders rendered files by repository and path; two files at one path are a compiler bug.
 pub fn sort_files(mut out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, String> {
-    // A stable sort: files come in long runs already in order (each backend's, sorted by
-    // [`sort_run`] on its own thread), which a merging sort takes in close to linear time.
     sort_run(&mut out);
+    no_two_at_one_path(out)
+}
+
+/// [`sort_files`] of runs each already in order (each backend's, sorted by [`sort_run`] on its
+/// own thread). Runs that do not interleave, as backends writing to folders of their own do, are
+/// put one after the other in the order of their first files, without comparing the files in
+/// between; runs that do interleave are merged.
+pub fn merge_runs(mut runs: Vec<Vec<RenderedFile>>) -> Result<Vec<RenderedFile>, String> {
+    fn key(f: &RenderedFile) -> (Repo, &str) {
+        (f.repo, f.path.as_str())
+    }
+    runs.retain(|r| !r.is_empty());
+    runs.sort_by(|a, b| key(&a[0]).cmp(&key(&b[0])));
+    let apart = runs.windows(2).all(|w| match (w[0].last(), w[1].first()) {
+        (Some(last), Some(first)) => key(last) < key(first),
+        _ => true,
+    });
+    let mut out = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for run in runs {
+        out.extend(run);
+    }
+    if !apart {
+        // A stable sort, which takes the runs it finds in close to linear time.
+        sort_run(&mut out);
+    }
+    no_two_at_one_path(out)
+}
+
+/// The files, in order, unless two share a path.
+fn no_two_at_one_path(out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, String> {
     if let Some(w) = out
         .windows(2)
         .find(|w| w[0].repo == w[1].repo && w[0].path == w[1].path)
@@ -559,6 +587,66 @@ mod tests {
                 "fail = {fail}"
             );
         }
+    }
+
+    fn files(repo: Repo, paths: &[&str]) -> Vec<RenderedFile> {
+        paths
+            .iter()
+            .map(|p| RenderedFile {
+                repo,
+                path: p.to_string(),
+                text: format!("{p}\n"),
+            })
+            .collect()
+    }
+
+    fn paths(files: &[RenderedFile]) -> Vec<(Repo, &str)> {
+        files.iter().map(|f| (f.repo, f.path.as_str())).collect()
+    }
+
+    #[test]
+    fn runs_are_put_in_order_whether_or_not_they_interleave() {
+        let apart = vec![
+            files(Repo::App, &["overlays/dev/a.yaml", "overlays/prod/a.yaml"]),
+            Vec::new(),
+            files(Repo::App, &[".github/workflows/ci.yml"]),
+            files(Repo::Gitops, &["apps/a.yaml"]),
+            files(Repo::App, &["argocd/a.yaml", "argocd/b.yaml"]),
+        ];
+        let all: Vec<RenderedFile> = apart.iter().flatten().cloned().collect();
+        let merged = merge_runs(apart).expect("no two files at one path");
+        assert_eq!(paths(&merged), paths(&sort_files(all).expect("sorts")));
+        assert_eq!(
+            paths(&merged),
+            [
+                (Repo::App, ".github/workflows/ci.yml"),
+                (Repo::App, "argocd/a.yaml"),
+                (Repo::App, "argocd/b.yaml"),
+                (Repo::App, "overlays/dev/a.yaml"),
+                (Repo::App, "overlays/prod/a.yaml"),
+                (Repo::Gitops, "apps/a.yaml"),
+            ]
+        );
+        let interleaved = vec![
+            files(Repo::App, &["b/1", "d/1"]),
+            files(Repo::App, &["a/1", "c/1", "e/1"]),
+        ];
+        let merged = merge_runs(interleaved).expect("no two files at one path");
+        let order: Vec<&str> = merged.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(order, ["a/1", "b/1", "c/1", "d/1", "e/1"]);
+    }
+
+    #[test]
+    fn two_runs_with_a_file_at_one_path_are_a_bug() {
+        let runs = vec![
+            files(Repo::App, &["a/1", "b/1"]),
+            files(Repo::App, &["b/1", "c/1"]),
+        ];
+        let err = merge_runs(runs).expect_err("b/1 twice");
+        assert!(err.contains("b/1"), "{err}");
+        // The same path in two repositories is two files.
+        let runs = vec![files(Repo::App, &["a/1"]), files(Repo::Gitops, &["a/1"])];
+        assert_eq!(merge_runs(runs).expect("two repositories").len(), 2);
     }
 
     #[test]
