@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use super::common::SYNC_WAVE;
@@ -71,15 +71,16 @@ pub struct Labels<'p> {
 
 impl Serialize for Labels<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Written as a struct: the keys are fixed, so the writer decides their style once.
         let len = 1 + usize::from(self.name.is_some()) + usize::from(self.part_of.is_some());
-        let mut map = s.serialize_map(Some(len))?;
+        let mut map = s.serialize_struct("Labels", len)?;
         if let Some(name) = self.name {
-            map.serialize_entry("app.kubernetes.io/name", name)?;
+            map.serialize_field("app.kubernetes.io/name", name)?;
         }
         if let Some(part_of) = self.part_of {
-            map.serialize_entry("app.kubernetes.io/part-of", part_of)?;
+            map.serialize_field("app.kubernetes.io/part-of", part_of)?;
         }
-        map.serialize_entry("app.kubernetes.io/managed-by", "gitopsc")?;
+        map.serialize_field("app.kubernetes.io/managed-by", "gitopsc")?;
         map.end()
     }
 }
@@ -99,10 +100,10 @@ impl Annotations {
 
 impl Serialize for Annotations {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(usize::from(self.sync_wave.is_some())))?;
+        let mut map = s.serialize_struct("Annotations", usize::from(self.sync_wave.is_some()))?;
         if let Some(wave) = self.sync_wave {
             let mut digits = [0u8; DECIMAL_LEN];
-            map.serialize_entry(SYNC_WAVE, decimal(wave, &mut digits))?;
+            map.serialize_field(SYNC_WAVE, decimal(wave, &mut digits))?;
         }
         map.end()
     }

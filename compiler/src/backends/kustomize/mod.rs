@@ -152,6 +152,77 @@ fn normalize(path: &str) -> Vec<&str> {
 /// Paths without `..` (every path gitopsc composes, and most a program names) are compared
 /// part by part without being collected, so the answer is the only allocation.
 pub fn relative(from: &str, to: &[&str]) -> String {
+    match to {
+        [to] if plain(from) && plain(to) => relative_plain(from.as_bytes(), to.as_bytes()),
+        _ => relative_parts(from, to),
+    }
+}
+
+/// Whether a path is parts joined by single `/`s, none of them `.` or `..`: the paths gitopsc
+/// composes, and most a program names.
+fn plain(p: &str) -> bool {
+    let (mut len, mut dots) = (0, 0);
+    for &b in p.as_bytes().iter().chain([b'/'].iter()) {
+        if b == b'/' {
+            if len == 0 || (dots == len && len <= 2) {
+                return false;
+            }
+            (len, dots) = (0, 0);
+        } else {
+            len += 1;
+            dots += usize::from(b == b'.');
+        }
+    }
+    true
+}
+
+/// [`relative`] between two [`plain`] paths, in one pass over their common beginning.
+fn relative_plain(from: &[u8], to: &[u8]) -> String {
+    // `cut`: where the whole parts both paths share end.
+    let (mut i, mut cut) = (0, 0);
+    loop {
+        let from_ends = from.get(i).is_none_or(|&b| b == b'/');
+        let to_ends = to.get(i).is_none_or(|&b| b == b'/');
+        if from_ends && to_ends {
+            cut = i;
+        }
+        match (from.get(i), to.get(i)) {
+            (Some(a), Some(b)) if a == b => i += 1,
+            _ => break,
+        }
+    }
+    let rest = |p: &[u8]| -> Vec<u8> {
+        let p = &p[cut.min(p.len())..];
+        p.strip_prefix(b"/").unwrap_or(p).to_vec()
+    };
+    let (up, down) = (rest(from), rest(to));
+    let ups = if up.is_empty() {
+        0
+    } else {
+        1 + up.iter().filter(|&&b| b == b'/').count()
+    };
+    let mut out = Vec::with_capacity(3 * ups + down.len() + 1);
+    for k in 0..ups {
+        if k > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(b"..");
+    }
+    if !down.is_empty() {
+        if ups > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(&down);
+    }
+    if out.is_empty() {
+        out.push(b'.');
+    }
+    // Cut only at `/`, so the parts are whole UTF-8 text.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`relative`] for any paths: `.`, `..` and empty parts are resolved first.
+fn relative_parts(from: &str, to: &[&str]) -> String {
     let climbs = |p: &str| components(p).any(|c| c == "..");
     if climbs(from) || to.iter().any(|p| climbs(p)) {
         return relative_normalized(&normalize(from), &normalize(&to.join("/")));
@@ -211,7 +282,32 @@ fn relative_normalized(from: &[&str], to: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::relative;
+    use super::{relative, relative_parts};
+    use proptest::prelude::*;
+
+    fn path() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("a"),
+                Just("b"),
+                Just("ab"),
+                Just("é"),
+                Just("."),
+                Just(".."),
+                Just("..."),
+                Just(""),
+            ],
+            0..6,
+        )
+        .prop_map(|parts| parts.join("/"))
+    }
+
+    proptest! {
+        #[test]
+        fn the_one_pass_answer_is_the_part_by_part_answer(from in path(), to in path()) {
+            prop_assert_eq!(relative(&from, &[&to]), relative_parts(&from, &[&to]));
+        }
+    }
 
     #[test]
     fn relative_paths_climb_to_the_common_folder() {
