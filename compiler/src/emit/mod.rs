@@ -380,8 +380,18 @@ pub fn merge_runs(mut runs: Vec<Vec<RenderedFile>>) -> Result<Vec<RenderedFile>,
         (Some(last), Some(first)) => key(last) < key(first),
         _ => true,
     });
-    let mut out = Vec::with_capacity(runs.iter().map(Vec::len).sum());
-    for run in runs {
+    // The run with the most room takes the others in, so the list of files is not built a
+    // second time beside the runs at the end of the build, when the most memory is in use.
+    let total: usize = runs.iter().map(Vec::len).sum();
+    let Some(big) = (0..runs.len()).max_by_key(|&i| runs[i].capacity()) else {
+        return Ok(Vec::new());
+    };
+    let after = runs.split_off(big + 1);
+    let mut out = runs.pop().unwrap_or_default();
+    out.reserve(total - out.len());
+    let before: Vec<RenderedFile> = runs.into_iter().flatten().collect();
+    out.splice(0..0, before);
+    for run in after {
         out.extend(run);
     }
     if !apart {
