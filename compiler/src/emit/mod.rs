@@ -490,12 +490,14 @@ mod tests {
     }
 
     /// Writes the entries of [`Doc`], slowly for the slice that starts at `slow` and with an
-    /// error for the one that starts at `fail`, noting which thread wrote each slice.
+    /// error for the one that starts at `fail`, noting which thread wrote each slice. With
+    /// `wait`, the slow slice waits (up to 10 s) until another thread has written a slice.
     #[derive(Debug, serde::Serialize)]
     struct Uneven {
         #[serde(skip)]
         doc: Doc,
         slow: usize,
+        wait: bool,
         fail: Option<usize>,
         #[serde(skip)]
         writers: std::sync::Mutex<Vec<std::thread::ThreadId>>,
@@ -509,9 +511,16 @@ mod tests {
                     tail: "plain",
                 },
                 slow,
+                wait: false,
                 fail,
                 writers: std::sync::Mutex::new(Vec::new()),
             }
+        }
+
+        /// Whether a thread other than `me` has written a slice.
+        fn another_wrote(&self, me: std::thread::ThreadId) -> bool {
+            let writers = self.writers.lock().expect("not poisoned");
+            writers.iter().any(|&id| id != me)
         }
 
         /// How many threads wrote slices.
@@ -541,7 +550,14 @@ mod tests {
             let me = std::thread::current().id();
             self.writers.lock().expect("not poisoned").push(me);
             if r.start == self.slow {
-                std::thread::sleep(std::time::Duration::from_millis(50));
+                let start = std::time::Instant::now();
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                while self.wait
+                    && !self.another_wrote(me)
+                    && start.elapsed() < std::time::Duration::from_secs(10)
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
             }
             if Some(r.start) == self.fail {
                 return Err(yaml::YamlError::new("this slice fails"));
@@ -570,18 +586,28 @@ mod tests {
 
     #[test]
     fn slices_written_out_of_turn_are_joined_in_order() {
-        for slow in [0, 80, 560] {
+        let mut whole = String::new();
+        Doc {
+            n: 640,
+            tail: "plain",
+        }
+        .write_slice(0..640, &mut whole)
+        .expect("writes");
+        // The first slice waits for the other thread, which writes the rest out of turn.
+        let doc = Uneven {
+            wait: true,
+            ..Uneven::new(0, None)
+        };
+        let mut split = String::new();
+        on_two_threads(&doc, &mut split).expect("writes");
+        assert_eq!(split, whole);
+        assert_eq!(doc.writers(), 2, "both threads wrote slices");
+        // A slow slice further on: whichever threads write the slices, they join in order.
+        for slow in [80, 560] {
             let doc = Uneven::new(slow, None);
-            let mut whole = String::new();
-            doc.doc.write_slice(0..640, &mut whole).expect("writes");
             let mut split = String::new();
             on_two_threads(&doc, &mut split).expect("writes");
             assert_eq!(split, whole, "slow = {slow}");
-            assert_eq!(
-                doc.writers(),
-                2,
-                "both threads wrote slices (slow = {slow})"
-            );
         }
     }
 

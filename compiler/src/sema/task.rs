@@ -329,6 +329,7 @@ impl<'a> Ctx<'a> {
                 _ => {}
             }
         }
+        self.distinct_params(name, &params, &param_spans);
         let description = self
             .get(&f, "description", &scope)
             .and_then(|v| self.into_str(v))
@@ -377,6 +378,37 @@ impl<'a> Ctx<'a> {
             caches,
             permissions,
             checkout,
+        }
+    }
+
+    /// Two parameters of one task with one name, declared twice or one of them a field of a
+    /// `service` or `environment` parameter (`svc: service` stands for `svc-name`, `svc-path`
+    /// ...): a call could not tell them apart, and the one bound last would be read for both.
+    fn distinct_params(&mut self, task: &str, params: &[ir::ParamDef], spans: &[Span]) {
+        let mut first: HashMap<&str, Span> = HashMap::default();
+        for (p, span) in params.iter().zip(spans) {
+            let Some(earlier) = first.get(p.name.as_str()).copied() else {
+                first.insert(&p.name, *span);
+                continue;
+            };
+            let mut d = Diagnostic::new(
+                Code::Duplicate,
+                *span,
+                format!("task `{task}` has two parameters named `{}`", p.name),
+            )
+            .label(format!("declares `{}` again", p.name))
+            .secondary(earlier, "first declared here");
+            // The fields of a `service` or `environment` parameter share its declaration.
+            let stands_for_fields = |at: Span| spans.iter().filter(|&&s| s == at).count() > 1;
+            d = if stands_for_fields(earlier) || stands_for_fields(*span) {
+                d.help(
+                    "a `service` or `environment` parameter also declares one parameter per \
+                     field, named after it (`svc-name`, `svc-path`, ...): rename one of the two",
+                )
+            } else {
+                d.help("rename or remove one of them")
+            };
+            self.diags.push(d);
         }
     }
 
