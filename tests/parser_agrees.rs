@@ -682,11 +682,18 @@ fn generated(choices: &[u8]) -> String {
 }
 
 fn run(cases: u32, strategy: impl Strategy<Value = String>) -> [usize; 3] {
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    // A fixed seed: the counts asserted below are of the same texts on every run, so a thin
+    // draw cannot fail the build.
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
     let counts = std::cell::RefCell::new([0usize; 3]);
     runner
         .run(&strategy, |text| {
