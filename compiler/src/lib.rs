@@ -67,7 +67,8 @@ pub fn threads() -> usize {
 /// that later parallel work ([`parallel_map`], [`emit::Split`]) runs on threads that are
 /// already up and shares the cores by work stealing. For a process that builds: the other
 /// threads start while the program is parsed and checked, instead of while the backends
-/// allocate, when starting a thread was measured to take up to 3 ms here. Without it, parallel
+/// allocate, when starting a thread was measured to take up to 3 ms on the benchmark machine
+/// (book/src/contributing/decisions/threads.md). Without it, parallel
 /// work runs on a pool of its own, started on first use. Fails (and changes nothing) if the
 /// thread is already in a pool or a thread cannot be started.
 pub fn join_thread_pool() -> Option<rayon_core::ThreadPool> {

@@ -149,11 +149,11 @@ fn normalize(path: &str) -> Vec<&str> {
 /// The relative path from folder `from` to the folder `to` (the parts joined by `/`), both
 /// relative to the repository root.
 ///
-/// Paths without `..` (every path gitopsc composes, and most a program names) are compared
-/// part by part without being collected, so the answer is the only allocation.
+/// Two plain paths (every path gitopsc composes, and most a program names) are compared in one
+/// pass, so the answer is the only allocation; any others are normalised first.
 pub fn relative(from: &str, to: &[&str]) -> String {
     match to {
-        [to] if plain(from) && plain(to) => relative_plain(from.as_bytes(), to.as_bytes()),
+        [to] if plain(from) && plain(to) => relative_plain(from, to),
         _ => relative_parts(from, to),
     }
 }
@@ -177,95 +177,51 @@ fn plain(p: &str) -> bool {
 }
 
 /// [`relative`] between two [`plain`] paths, in one pass over their common beginning.
-fn relative_plain(from: &[u8], to: &[u8]) -> String {
-    // `cut`: where the whole parts both paths share end.
+fn relative_plain(from: &str, to: &str) -> String {
+    let (f, t) = (from.as_bytes(), to.as_bytes());
+    // `cut`: where the whole parts both paths share end (at a `/` or an end, so a boundary).
     let (mut i, mut cut) = (0, 0);
     loop {
-        let from_ends = from.get(i).is_none_or(|&b| b == b'/');
-        let to_ends = to.get(i).is_none_or(|&b| b == b'/');
+        let from_ends = f.get(i).is_none_or(|&b| b == b'/');
+        let to_ends = t.get(i).is_none_or(|&b| b == b'/');
         if from_ends && to_ends {
             cut = i;
         }
-        match (from.get(i), to.get(i)) {
+        match (f.get(i), t.get(i)) {
             (Some(a), Some(b)) if a == b => i += 1,
             _ => break,
         }
     }
-    let rest = |p: &[u8]| -> Vec<u8> {
-        let p = &p[cut.min(p.len())..];
-        p.strip_prefix(b"/").unwrap_or(p).to_vec()
-    };
-    let (up, down) = (rest(from), rest(to));
+    // What each path has after the shared parts, without the `/` between.
+    fn after(p: &str, cut: usize) -> &str {
+        let p = p.get(cut..).unwrap_or_default();
+        p.strip_prefix('/').unwrap_or(p)
+    }
+    let (up, down) = (after(from, cut), after(to, cut));
     let ups = if up.is_empty() {
         0
     } else {
-        1 + up.iter().filter(|&&b| b == b'/').count()
+        1 + up.bytes().filter(|&b| b == b'/').count()
     };
-    let mut out = Vec::with_capacity(3 * ups + down.len() + 1);
+    let mut out = String::with_capacity(3 * ups + down.len() + 1);
     for k in 0..ups {
-        if k > 0 {
-            out.push(b'/');
-        }
-        out.extend_from_slice(b"..");
+        out.push_str(if k == 0 { ".." } else { "/.." });
     }
     if !down.is_empty() {
         if ups > 0 {
-            out.push(b'/');
-        }
-        out.extend_from_slice(&down);
-    }
-    if out.is_empty() {
-        out.push(b'.');
-    }
-    // Cut only at `/`, so the parts are whole UTF-8 text.
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// [`relative`] for any paths: `.`, `..` and empty parts are resolved first.
-fn relative_parts(from: &str, to: &[&str]) -> String {
-    let climbs = |p: &str| components(p).any(|c| c == "..");
-    if climbs(from) || to.iter().any(|p| climbs(p)) {
-        return relative_normalized(&normalize(from), &normalize(&to.join("/")));
-    }
-    let from_parts = components(from);
-    let to_parts = to.iter().flat_map(|p| components(p));
-    let common = from_parts
-        .clone()
-        .zip(to_parts.clone())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let ups = from_parts.count() - common;
-    let len = 3 * ups + to.iter().map(|p| p.len() + 1).sum::<usize>();
-    let mut out = String::with_capacity(len.max(1));
-    let mut push = |part: &str| {
-        if !out.is_empty() {
             out.push('/');
         }
-        out.push_str(part);
-    };
-    (0..ups).for_each(|_| push(".."));
-    to_parts.skip(common).for_each(push);
+        out.push_str(down);
+    }
     if out.is_empty() {
         out.push('.');
     }
     out
 }
 
-/// The parts of a path between its `/`s, without empty ones and `.`. Paths are short, so a
-/// byte loop finds each `/` sooner than a general substring search.
-fn components(p: &str) -> impl Iterator<Item = &str> + Clone {
-    let mut rest = p;
-    std::iter::from_fn(move || loop {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
-        let part = &rest[..end];
-        rest = rest.get(end + 1..).unwrap_or("");
-        if !part.is_empty() && part != "." {
-            return Some(part);
-        }
-    })
+/// [`relative`] for any paths: `.`, `..` and empty parts are resolved first.
+fn relative_parts(from: &str, to: &[&str]) -> String {
+    relative_normalized(&normalize(from), &normalize(&to.join("/")))
 }
 
 /// [`relative`] between two normalised paths.
