@@ -460,41 +460,44 @@ fn name_prefixes_labels_and_environment_folders() {
 #[test]
 fn unusual_programs_render_without_panicking() {
     use gitopsc::ir::{BlueGreen, Canary, Strategy};
+    // The program's lists are shared: changing one takes a copy of it.
+    use std::sync::Arc;
     let base = Case::load("canary_istio").program;
     let mut variants: Vec<Program> = Vec::new();
     // Indices out of range are ignored.
     let mut p = base.clone();
-    p.deployments[0].services.push(99);
-    p.deployments[0].environments.push(99);
+    let d = &mut Arc::make_mut(&mut p.deployments)[0];
+    d.services.push(99);
+    d.environments.push(99);
     variants.push(p);
     // A canary without steps and an analysis that starts past the end; an empty name prefix.
     let mut p = base.clone();
-    if let Strategy::Canary(c) = &mut p.environments[1].rollout {
+    if let Strategy::Canary(c) = &mut Arc::make_mut(&mut p.environments)[1].rollout {
         c.steps.clear();
         if let Some(a) = c.analysis.as_mut() {
             a.start_step = 1000;
         }
     }
-    p.environments[1].name_prefix = Some(String::new());
+    Arc::make_mut(&mut p.environments)[1].name_prefix = Some(String::new());
     variants.push(p);
     // Blue-green for a service without a port stays a plain Deployment.
     let mut p = base.clone();
-    p.environments[1].rollout = Strategy::BlueGreen(BlueGreen {
+    Arc::make_mut(&mut p.environments)[1].rollout = Strategy::BlueGreen(BlueGreen {
         auto_promote: true,
         auto_promote_seconds: None,
         scale_down_delay_seconds: None,
         preview_replicas: None,
     });
-    p.services[0].port = None;
+    Arc::make_mut(&mut p.services)[0].port = None;
     variants.push(p);
     // The repository root as the Kustomize root, an existing base path that climbs, a canary
     // without analysis or traffic.
     let mut p = base.clone();
     p.routing.kustomize = "./".into();
-    p.services[1].manifests = Manifests::Existing {
+    Arc::make_mut(&mut p.services)[1].manifests = Manifests::Existing {
         path: "../legacy/./worker/".into(),
     };
-    p.environments[1].rollout = Strategy::Canary(Canary {
+    Arc::make_mut(&mut p.environments)[1].rollout = Strategy::Canary(Canary {
         steps: Vec::new(),
         analysis: None,
         traffic: None,
@@ -577,7 +580,7 @@ fn write_case(dir: &Path, case: &Case) {
         assert_eq!(f.repo, Repo::Gitops, "{}", f.path);
         write(&dir.join(&f.path), &f.text);
     }
-    for s in &case.program.services {
+    for s in case.program.services.iter() {
         if let Manifests::Existing { path } = &s.manifests {
             for (file, text) in existing_base(&s.name, &s.image) {
                 write(&dir.join(path).join(file), &text);

@@ -125,6 +125,16 @@ const PARALLEL_PARSE_MIN: usize = 256 * 1024;
 /// [`check`] on up to `threads` threads: the files of the program and the standard library
 /// modules it uses are parsed in parallel when there is enough text to share.
 pub fn check_with(sources: &[Source], threads: usize) -> Compilation {
+    check_with_delivery(sources, threads, &mut |_| {})
+}
+
+/// [`check_with`], handing `delivery` the program's delivery part as soon as it is settled
+/// (see [`sema::analyze_with`]).
+pub fn check_with_delivery(
+    sources: &[Source],
+    threads: usize,
+    delivery: &mut dyn FnMut(ir::Program),
+) -> Compilation {
     let mut map = SourceMap::default();
     let mut diagnostics = Vec::new();
     let wanted = stdlib::modules_for(sources.iter().map(|s| s.text.as_str()));
@@ -184,7 +194,7 @@ pub fn check_with(sources: &[Source], threads: usize) -> Compilation {
     let root = sources
         .first()
         .map_or("program.gitops", |s| s.name.as_str());
-    let analysis = sema::analyze(root, &file_refs, &std_refs);
+    let analysis = sema::analyze_with(root, &file_refs, &std_refs, delivery);
     Compilation {
         sources: map,
         program: analysis.program,
@@ -225,29 +235,93 @@ pub enum Teardown {
 }
 
 /// [`build_rendered`], choosing what becomes of the typed documents.
+///
+/// On several threads, the backends that read no pipeline (Argo CD, Kustomize, Rollouts) start
+/// on the program's delivery part while the pipelines are still being checked, and the others
+/// once the whole program is checked. Should the pipelines' checks find an error, what the
+/// first ones rendered is dropped.
 pub fn build_rendered_with(
     sources: &[Source],
     threads: usize,
     teardown: Teardown,
 ) -> (Compilation, Result<Vec<emit::RenderedFile>, String>) {
-    let c = check_with(sources, threads);
-    let Some(program) = &c.program else {
-        return (c, Ok(Vec::new()));
-    };
-    if c.has_errors() {
-        return (c, Ok(Vec::new()));
-    }
     let mut backends = backends::all();
     // A backend that writes in slices (GitHub's workflows) starts last, so a core that has
     // finished the other backends helps with its slices. The files are sorted below, so the
     // order in which backends run does not change the output.
     backends.sort_by_key(|b| b.writes_in_slices());
-    let parts = parallel_map(&backends, threads, |b| {
+    let (early, late): (Vec<_>, Vec<_>) = backends
+        .into_iter()
+        .partition(|b| threads > 1 && !b.reads_pipelines());
+    let early_runs = std::sync::Mutex::new(None);
+    let cancelled = std::sync::atomic::AtomicBool::new(false);
+    let mut started = false;
+    let (c, late_runs) = rayon_core::in_place_scope(|s| {
+        let c = check_with_delivery(sources, threads, &mut |delivery| {
+            if early.is_empty() || started {
+                return;
+            }
+            started = true;
+            let (early, early_runs, cancelled) = (&early, &early_runs, &cancelled);
+            s.spawn(move |_| {
+                let early: Vec<&dyn backends::Backend> = early.iter().map(AsRef::as_ref).collect();
+                let runs = render_backends(&early, &delivery, threads, teardown, cancelled);
+                *early_runs
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(runs);
+            });
+        });
+        let program = match &c.program {
+            Some(p) if !c.has_errors() => p,
+            _ => {
+                cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+                return (c, None);
+            }
+        };
+        // Those that did not start on the delivery part run with the others.
+        let waiting: Vec<&dyn backends::Backend> = early
+            .iter()
+            .filter(|_| !started)
+            .chain(&late)
+            .map(AsRef::as_ref)
+            .collect();
+        let runs = render_backends(&waiting, program, threads, teardown, &cancelled);
+        (c, Some(runs))
+    });
+    let Some(late_runs) = late_runs else {
+        return (c, Ok(Vec::new()));
+    };
+    let early_runs = early_runs
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or(Ok(Vec::new()));
+    let runs = match (late_runs, early_runs) {
+        (Ok(mut late), Ok(early)) => {
+            late.extend(early);
+            late
+        }
+        (Err(e), _) | (_, Err(e)) => return (c, Err(e)),
+    };
+    let sorted = emit::merge_runs(runs);
+    (c, sorted)
+}
+
+/// Runs `backends` on `program` on up to `threads` threads, each rendering its files as they
+/// come and putting them in order: one sorted run of files per backend. Once `cancelled` is
+/// set, files are no longer rendered (the build's result is being dropped).
+fn render_backends(
+    backends: &[&dyn backends::Backend],
+    program: &ir::Program,
+    threads: usize,
+    teardown: Teardown,
+    cancelled: &std::sync::atomic::AtomicBool,
+) -> Result<Vec<Vec<emit::RenderedFile>>, String> {
+    let parts = parallel_map(backends, threads, |b| {
         let mut rendered = Vec::new();
         let mut failed = None;
         b.emit_each(program, &mut |mut file| {
             let mut size = 0;
-            if failed.is_none() {
+            if failed.is_none() && !cancelled.load(std::sync::atomic::Ordering::Relaxed) {
                 let path = std::mem::take(&mut file.path);
                 match emit::render_file_at(&program.source_name, &file, path) {
                     Ok(r) => {
@@ -269,13 +343,5 @@ pub fn build_rendered_with(
         emit::sort_run(&mut rendered);
         failed.map_or(Ok(rendered), Err)
     });
-    let mut runs = Vec::with_capacity(parts.len());
-    for p in parts {
-        match p {
-            Ok(files) => runs.push(files),
-            Err(e) => return (c, Err(e)),
-        }
-    }
-    let sorted = emit::merge_runs(runs);
-    (c, sorted)
+    parts.into_iter().collect()
 }

@@ -26,6 +26,12 @@ pub trait Backend: Send + Sync {
     fn writes_in_slices(&self) -> bool {
         false
     }
+    /// Whether this backend reads the program's tasks, pipelines, secrets or images. One that
+    /// does not is started on the program's delivery part, before the pipelines are checked
+    /// (see [`crate::build_rendered_with`]), where those are empty.
+    fn reads_pipelines(&self) -> bool {
+        true
+    }
     /// Hands every file this backend generates for the program to `out`, one at a time and in
     /// any order, so a caller can render each file and let its documents go before the next
     /// is built.

@@ -442,7 +442,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn check_registries(&mut self) {
         for item in self.registry_items.clone() {
             let reg = self.registry(&item);
-            self.registries.push(reg);
+            std::sync::Arc::make_mut(&mut self.registries).push(reg);
         }
     }
 

@@ -25,7 +25,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn check_deployments(&mut self) {
         for item in self.deployment_items.clone() {
             let d = self.deployment(&item);
-            self.deployments.push(d);
+            std::sync::Arc::make_mut(&mut self.deployments).push(d);
             self.deploy_spans.push(item.name_span);
         }
         self.check_delivered_once();

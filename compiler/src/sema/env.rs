@@ -30,7 +30,7 @@ impl<'a> Ctx<'a> {
         let mut from_spans: Vec<Vec<Span>> = Vec::new();
         for item in &items {
             let (env, spans) = self.environment(item);
-            self.envs.push(env);
+            std::sync::Arc::make_mut(&mut self.envs).push(env);
             from_spans.push(spans);
         }
         self.check_promotion(&items, &from_spans);

@@ -506,7 +506,7 @@ impl<'a> Ctx<'a> {
         // each of the thousands of lines a large program has.
         let push = |out: &mut String, parts: &[&str]| parts.iter().for_each(|p| out.push_str(p));
         let mut filters = String::new();
-        for s in &self.services {
+        for s in self.services.iter() {
             push(&mut filters, &[&s.name, ":\n"]);
             if s.path == "." {
                 filters.push_str("  - '**'\n");
@@ -536,7 +536,7 @@ impl<'a> Ctx<'a> {
             }]
         });
         let mut script = String::from("set -eu\nchanged=$(git diff --name-only HEAD~1 HEAD 2>/dev/null || git ls-files)\nlist=\"\"\n");
-        for s in &self.services {
+        for s in self.services.iter() {
             let (prefix, slash) = if s.path == "." {
                 ("", "")
             } else {

@@ -2,8 +2,10 @@
 //!
 //! Analysis runs in passes over the parsed files: [`collect`] gathers every top-level
 //! declaration by kind (expanding top-level `for` loops), then each kind is checked and lowered
-//! in dependency order — registries, environments (and the promotion graph), services, tasks,
-//! pipelines (and their job DAGs), deployments — and finally the cross-target rules run.
+//! in dependency order — registries, environments (and the promotion graph), services,
+//! deployments and cron jobs (after which the program's delivery part is settled and may be
+//! handed over, see [`analyze_with`]), tasks and pipelines (and their job DAGs) — and finally
+//! the cross-target rules run.
 //! Invariant: a program with no error diagnostics lowers to an IR that satisfies every
 //! invariant documented in [`crate::ir`]; with errors, no IR is returned.
 
@@ -131,14 +133,14 @@ pub struct Ctx<'a> {
     // Lowered so far.
     pub project_ir: ir::Project,
     pub routing: ir::Routing,
-    pub registries: Vec<ir::Registry>,
-    pub envs: Vec<ir::Environment>,
-    pub services: Vec<ir::Service>,
+    pub registries: ir::Shared<ir::Registry>,
+    pub envs: ir::Shared<ir::Environment>,
+    pub services: ir::Shared<ir::Service>,
     pub task_defs: Vec<ir::TaskDef>,
     pub task_spans: Vec<Span>,
     pub pipelines: Vec<ir::Pipeline>,
-    pub deployments: Vec<ir::Deployment>,
-    pub cronjobs: Vec<ir::CronJob>,
+    pub deployments: ir::Shared<ir::Deployment>,
+    pub cronjobs: ir::Shared<ir::CronJob>,
     /// Where each environment is deployed from, for the cross-target checks.
     pub deploy_spans: Vec<Span>,
     pub pipeline_spans: Vec<pipeline::PipelineSpans>,
@@ -152,6 +154,21 @@ pub struct Analysis {
 
 /// Analyses parsed files: the user's (`files`) and the stdlib's (`stdlib`, by module name).
 pub fn analyze(source_name: &str, files: &[&File], stdlib: &[(&str, &File)]) -> Analysis {
+    analyze_with(source_name, files, stdlib, &mut |_| {})
+}
+
+/// [`analyze`], handing `delivery` the program's delivery part as soon as it is settled: the
+/// program without its tasks, pipelines, secrets and images (left empty), sharing its lists
+/// with the program [`analyze`] returns ([`ir::Shared`]). It is handed over before the
+/// pipelines are checked, only when nothing so far was an error, and whatever the pipelines'
+/// checks find later: a caller that starts work on it must drop that work if the analysis
+/// returns no program.
+pub fn analyze_with(
+    source_name: &str,
+    files: &[&File],
+    stdlib: &[(&str, &File)],
+    delivery: &mut dyn FnMut(ir::Program),
+) -> Analysis {
     let mut cx = Ctx::new();
     for (name, _) in stdlib {
         cx.modules.insert((*name).to_string(), ());
@@ -162,7 +179,7 @@ pub fn analyze(source_name: &str, files: &[&File], stdlib: &[(&str, &File)]) -> 
     for file in files {
         cx.collect_file(file, None);
     }
-    cx.run();
+    cx.run(source_name, delivery);
     let has_errors = cx.diags.iter().any(Diagnostic::is_error);
     let mut diagnostics = std::mem::take(&mut cx.diags);
     crate::diagnostics::sort(&mut diagnostics);
@@ -214,29 +231,65 @@ impl<'a> Ctx<'a> {
             inlined: Inlined::default(),
             project_ir: ir::Project::default(),
             routing: ir::Routing::default(),
-            registries: Vec::new(),
-            envs: Vec::new(),
-            services: Vec::new(),
+            registries: Default::default(),
+            envs: Default::default(),
+            services: Default::default(),
             task_defs: Vec::new(),
             task_spans: Vec::new(),
             pipelines: Vec::new(),
-            deployments: Vec::new(),
-            cronjobs: Vec::new(),
+            deployments: Default::default(),
+            cronjobs: Default::default(),
             deploy_spans: Vec::new(),
             pipeline_spans: Vec::new(),
         }
     }
 
-    fn run(&mut self) {
+    fn run(&mut self, source_name: &str, delivery: &mut dyn FnMut(ir::Program)) {
         self.check_project();
         self.check_registries();
         self.check_environments();
         self.check_services();
-        self.check_pipelines();
+        // Deployments and cron jobs read no pipeline, and no later pass changes what is
+        // lowered so far: the delivery part is settled here.
         self.check_deployments();
         self.check_cronjobs();
+        if !self.diags.iter().any(Diagnostic::is_error) {
+            delivery(self.delivery(source_name));
+        }
+        self.check_pipelines();
         self.cross_checks();
         self.unused_warnings();
+    }
+
+    /// The program's delivery part (see [`analyze_with`]).
+    fn delivery(&self, source_name: &str) -> ir::Program {
+        ir::Program {
+            source_name: source_name.to_string(),
+            project: self.project_ir.clone(),
+            registries: self.registries.clone(),
+            services: self.services.clone(),
+            environments: self.envs.clone(),
+            promotion: self.promotion(),
+            deployments: self.deployments.clone(),
+            cronjobs: self.cronjobs.clone(),
+            routing: self.routing.clone(),
+            ..ir::Program::default()
+        }
+    }
+
+    /// The promotion graph: an edge from each environment promoted from to the one it
+    /// promotes to.
+    fn promotion(&self) -> petgraph::graph::DiGraph<ir::EnvId, ()> {
+        let mut promotion = petgraph::graph::DiGraph::new();
+        let nodes: Vec<_> = (0..self.envs.len())
+            .map(|i| promotion.add_node(i))
+            .collect();
+        for (to, e) in self.envs.iter().enumerate() {
+            for from in &e.promote_from {
+                promotion.add_edge(nodes[*from], nodes[to], ());
+            }
+        }
+        promotion
     }
 
     /// The names visible in expressions (for did-you-mean).
@@ -290,15 +343,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn into_program(mut self, source_name: &str) -> Option<ir::Program> {
-        let mut promotion = petgraph::graph::DiGraph::new();
-        let nodes: Vec<_> = (0..self.envs.len())
-            .map(|i| promotion.add_node(i))
-            .collect();
-        for (to, e) in self.envs.iter().enumerate() {
-            for from in &e.promote_from {
-                promotion.add_edge(nodes[*from], nodes[to], ());
-            }
-        }
+        let promotion = self.promotion();
         let secrets = self
             .secrets
             .iter()

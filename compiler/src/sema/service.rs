@@ -25,10 +25,10 @@ impl<'a> Ctx<'a> {
     pub(super) fn check_services(&mut self) {
         // Lent out while the services are read, none of which looks at the declarations.
         let items = std::mem::take(&mut self.service_items);
-        self.services.reserve(items.len());
+        std::sync::Arc::make_mut(&mut self.services).reserve(items.len());
         for item in &items {
             let s = self.service(item);
-            self.services.push(s);
+            std::sync::Arc::make_mut(&mut self.services).push(s);
         }
         self.service_items = items;
     }

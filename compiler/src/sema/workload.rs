@@ -57,7 +57,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn check_cronjobs(&mut self) {
         for item in self.cronjob_items.clone() {
             if let Some(c) = self.cronjob(&item) {
-                self.cronjobs.push(c);
+                std::sync::Arc::make_mut(&mut self.cronjobs).push(c);
             }
         }
     }

@@ -60,13 +60,16 @@ impl Backend for Argocd {
     fn name(&self) -> &'static str {
         "argocd"
     }
+    fn reads_pipelines(&self) -> bool {
+        false
+    }
 
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         let waves = common::waves(program);
         // Files are rendered as they are handed over, so the parts the applications of an
         // environment share are written once.
         crate::emit::yaml::with_shared(|| {
-            for d in &program.deployments {
+            for d in program.deployments.iter() {
                 Cx::new(program, d, waves.clone()).emit(out);
             }
         });

@@ -34,6 +34,9 @@ impl Backend for Kustomize {
     fn name(&self) -> &'static str {
         "kustomize"
     }
+    fn reads_pipelines(&self) -> bool {
+        false
+    }
 
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         let layout = Layout::new(program);
@@ -62,7 +65,7 @@ impl Backend for Kustomize {
 /// deployed with Helm are left out. Sorted by environment, then service; no duplicates.
 pub fn delivered(program: &Program) -> Vec<(ServiceId, EnvId)> {
     let mut set = BTreeSet::new();
-    for d in &program.deployments {
+    for d in program.deployments.iter() {
         for &svc in &d.services {
             let Some(s) = program.services.get(svc) else {
                 continue;

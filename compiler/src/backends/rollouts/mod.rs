@@ -51,6 +51,9 @@ impl Backend for Rollouts {
     fn name(&self) -> &'static str {
         "rollouts"
     }
+    fn reads_pipelines(&self) -> bool {
+        false
+    }
 
     fn emit_each<'p>(&self, program: &'p Program, out: &mut dyn FnMut(OutputFile<'p>)) {
         // Without a progressive environment there is no plan: skip listing every pair.
