@@ -218,7 +218,8 @@ pub fn build_rendered(
     sources: &[Source],
     threads: usize,
 ) -> (Compilation, Result<Vec<emit::RenderedFile>, String>) {
-    build_rendered_with(sources, threads, Teardown::Free)
+    let (c, files) = build_rendered_with(sources, threads, Teardown::Free);
+    (c, files.map(emit::Files::into_vec))
 }
 
 /// A rendered file larger than this counts as large for [`Teardown::Exit`].
@@ -244,7 +245,7 @@ pub fn build_rendered_with(
     sources: &[Source],
     threads: usize,
     teardown: Teardown,
-) -> (Compilation, Result<Vec<emit::RenderedFile>, String>) {
+) -> (Compilation, Result<emit::Files, String>) {
     let mut backends = backends::all();
     // A backend that writes in slices (GitHub's workflows) starts last, so a core that has
     // finished the other backends helps with its slices. The files are sorted below, so the
@@ -289,7 +290,7 @@ pub fn build_rendered_with(
         (c, Some(runs))
     });
     let Some(late_runs) = late_runs else {
-        return (c, Ok(Vec::new()));
+        return (c, Ok(emit::Files::default()));
     };
     let early_runs = early_runs
         .into_inner()
@@ -338,10 +339,13 @@ fn render_backends(
                 std::mem::forget(file);
             }
         });
-        // Each backend's files are put in order here, on its own thread, so the runs only
-        // need putting one after the other (or, should they interleave, merging).
+        // Each backend's files are put in order and checked here, on its own thread, so the
+        // runs only need putting one after the other (or, should they interleave, merging).
         emit::sort_run(&mut rendered);
-        failed.map_or(Ok(rendered), Err)
+        match failed {
+            Some(e) => Err(e),
+            None => emit::no_two_in_run(&rendered).map(|()| rendered),
+        }
     });
     parts.into_iter().collect()
 }

@@ -52,7 +52,7 @@ fn plan(args: &BuildArgs) -> Result<Plan, i32> {
         2
     })?;
     let root = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
-    super::plan_writes(&root, &program.project, &rendered, crate::threads())
+    super::plan_writes(&root, &program.project, &rendered.into(), crate::threads())
         .map_err(|e| super::usage(&e))
 }
 

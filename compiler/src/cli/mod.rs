@@ -216,7 +216,7 @@ fn build(cmd: &BuildCmd) -> i32 {
             );
             return 1;
         }
-        let rendered = emit::render(&program.source_name, &files);
+        let rendered = emit::render(&program.source_name, &files).map(emit::Files::from);
         drop(files);
         (c, rendered)
     } else {

@@ -7,7 +7,7 @@
 //! removed, but only if they still carry the header. `--check` computes the same plan and writes
 //! nothing.
 
-use crate::emit::{RenderedFile, Repo, HEADER_PREFIX};
+use crate::emit::{Files, RenderedFile, Repo, HEADER_PREFIX};
 use crate::ir::Project;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -61,7 +61,7 @@ fn is_generated(path: &Path) -> bool {
 pub fn plan_writes(
     root: &Path,
     project: &Project,
-    files: &[RenderedFile],
+    files: &Files,
     threads: usize,
 ) -> Result<Plan, String> {
     let mut plan = Plan::default();
@@ -295,7 +295,7 @@ fn write_all_vectored(
 
 /// Prints every file as one YAML stream: each file after a `---` line and a `# file: PATH`
 /// comment, with the path the file would have under the output folder. Returns the exit status.
-pub fn print_stream(project: &Project, files: &[RenderedFile]) -> i32 {
+pub fn print_stream(project: &Project, files: &Files) -> i32 {
     use std::io::{IoSlice, Write};
     let mut out = std::io::stdout().lock();
     let mut written = || -> std::io::Result<()> {
@@ -313,7 +313,7 @@ pub fn print_stream(project: &Project, files: &[RenderedFile]) -> i32 {
         // The texts are written where they are, many to a system call, rather than copied into
         // a buffer first.
         let mut batch: Vec<IoSlice> = Vec::with_capacity(PARTS_PER_WRITE);
-        for f in files {
+        for f in files.iter() {
             let folder = match f.repo {
                 Repo::App => &app,
                 Repo::Gitops => &gitops,

@@ -363,14 +363,54 @@ pub fn sort_run(files: &mut [RenderedFile]) {
 /// Orders rendered files by repository and path; two files at one path are a compiler bug.
 pub fn sort_files(mut out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, String> {
     sort_run(&mut out);
-    no_two_at_one_path(out)
+    no_two_in_run(&out)?;
+    Ok(out)
 }
 
-/// [`sort_files`] of runs each already in order (each backend's, sorted by [`sort_run`] on its
-/// own thread). Runs that do not interleave, as backends writing to folders of their own do, are
-/// put one after the other in the order of their first files, without comparing the files in
-/// between; runs that do interleave are merged.
-pub fn merge_runs(mut runs: Vec<Vec<RenderedFile>>) -> Result<Vec<RenderedFile>, String> {
+/// Rendered files in order of repository and path, held as the runs they were put in order in:
+/// each run is in order, and each run's files all come before the next run's. A build's files
+/// are read where the backends left them, without first being gathered into one list.
+#[derive(Debug, Default)]
+pub struct Files {
+    runs: Vec<Vec<RenderedFile>>,
+}
+
+impl Files {
+    /// The files, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &RenderedFile> + Clone {
+        self.runs.iter().flatten()
+    }
+
+    pub fn len(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.iter().all(Vec::is_empty)
+    }
+
+    /// The files, in order, in one list.
+    pub fn into_vec(mut self) -> Vec<RenderedFile> {
+        if self.runs.len() == 1 {
+            return self.runs.pop().unwrap_or_default();
+        }
+        self.runs.into_iter().flatten().collect()
+    }
+}
+
+impl From<Vec<RenderedFile>> for Files {
+    /// Files already in order ([`sort_files`]).
+    fn from(files: Vec<RenderedFile>) -> Files {
+        Files { runs: vec![files] }
+    }
+}
+
+/// [`sort_files`] of runs each already in order and without two files at one path (each
+/// backend's, sorted by [`sort_run`] and checked by [`no_two_in_run`] on its own thread). Runs
+/// that do not interleave, as backends writing to folders of their own do, are kept one after
+/// the other in the order of their first files, without comparing the files in between; runs
+/// that do interleave are merged and checked again.
+pub fn merge_runs(mut runs: Vec<Vec<RenderedFile>>) -> Result<Files, String> {
     fn key(f: &RenderedFile) -> (Repo, &str) {
         (f.repo, f.path.as_str())
     }
@@ -380,36 +420,25 @@ pub fn merge_runs(mut runs: Vec<Vec<RenderedFile>>) -> Result<Vec<RenderedFile>,
         (Some(last), Some(first)) => key(last) < key(first),
         _ => true,
     });
-    // The run with the most room takes the others in, so the list of files is not built a
-    // second time beside the runs at the end of the build, when the most memory is in use.
-    let total: usize = runs.iter().map(Vec::len).sum();
-    let Some(big) = (0..runs.len()).max_by_key(|&i| runs[i].capacity()) else {
-        return Ok(Vec::new());
-    };
-    let after = runs.split_off(big + 1);
-    let mut out = runs.pop().unwrap_or_default();
-    out.reserve(total - out.len());
-    let before: Vec<RenderedFile> = runs.into_iter().flatten().collect();
-    out.splice(0..0, before);
-    for run in after {
-        out.extend(run);
+    if apart {
+        return Ok(Files { runs });
     }
-    if !apart {
-        // A stable sort, which takes the runs it finds in close to linear time.
-        sort_run(&mut out);
-    }
-    no_two_at_one_path(out)
+    // A stable sort, which takes the runs it finds in close to linear time.
+    let mut out: Vec<RenderedFile> = runs.into_iter().flatten().collect();
+    sort_run(&mut out);
+    no_two_in_run(&out)?;
+    Ok(Files::from(out))
 }
 
-/// The files, in order, unless two share a path.
-fn no_two_at_one_path(out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, String> {
-    if let Some(w) = out
+/// Two files of a run in order at one path are a compiler bug.
+pub fn no_two_in_run(files: &[RenderedFile]) -> Result<(), String> {
+    match files
         .windows(2)
         .find(|w| w[0].repo == w[1].repo && w[0].path == w[1].path)
     {
-        return Err(format!("two generated files share the path {}", w[0].path));
+        Some(w) => Err(format!("two generated files share the path {}", w[0].path)),
+        None => Ok(()),
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -651,6 +680,8 @@ mod tests {
         ];
         let all: Vec<RenderedFile> = apart.iter().flatten().cloned().collect();
         let merged = merge_runs(apart).expect("no two files at one path");
+        assert_eq!(merged.len(), 6);
+        let merged = merged.into_vec();
         assert_eq!(paths(&merged), paths(&sort_files(all).expect("sorts")));
         assert_eq!(
             paths(&merged),
@@ -668,6 +699,7 @@ mod tests {
             files(Repo::App, &["a/1", "c/1", "e/1"]),
         ];
         let merged = merge_runs(interleaved).expect("no two files at one path");
+        assert_eq!(merged.len(), 5);
         let order: Vec<&str> = merged.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(order, ["a/1", "b/1", "c/1", "d/1", "e/1"]);
     }
@@ -680,6 +712,10 @@ mod tests {
         ];
         let err = merge_runs(runs).expect_err("b/1 twice");
         assert!(err.contains("b/1"), "{err}");
+        // Within a run, the backend's thread checks (merge_runs takes its runs as checked).
+        let err = no_two_in_run(&files(Repo::App, &["a/1", "b/1", "b/1"])).expect_err("b/1");
+        assert!(err.contains("b/1"), "{err}");
+        assert!(no_two_in_run(&files(Repo::App, &["a/1", "b/1"])).is_ok());
         // The same path in two repositories is two files.
         let runs = vec![files(Repo::App, &["a/1"]), files(Repo::Gitops, &["a/1"])];
         assert_eq!(merge_runs(runs).expect("two repositories").len(), 2);
