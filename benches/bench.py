@@ -18,7 +18,9 @@ Every run's stream is compared with the first one: the output must be the same e
 
 usage: benches/bench.py [N ...]      (default: 100 1000 5000 20000)
        RUNS=5 by default; set RUNS=3 for a quicker look.
-It builds what it needs with cargo (release profile) first.
+It builds what it needs with cargo first: gitopsc with the `dist` profile, the binary as shipped
+(PROFILE=release measures the release profile instead), and the in-process phases with the
+bench profile.
 """
 import hashlib
 import json
@@ -32,7 +34,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-BIN = os.path.join(ROOT, "target", "release", "gitopsc")
+PROFILE = os.environ.get("PROFILE", "dist")
+BIN = os.path.join(ROOT, "target", PROFILE, "gitopsc")
 RUNS = int(os.environ.get("RUNS", "5"))
 TIME = "/usr/bin/time"
 
@@ -87,7 +90,7 @@ def phases(programs):
 
 def main():
     ns = [int(a) for a in sys.argv[1:]] or [100, 1000, 5000, 20000]
-    cargo("build", "--release", "--quiet")
+    cargo("build", "--profile", PROFILE, "--quiet")
     cargo("bench", "--features", "bench-floors", "--bench", "phases", "--no-run", "--quiet")
     tmp = tempfile.mkdtemp(prefix="gitopsc-bench-")
     try:
