@@ -18,9 +18,9 @@ Every run's stream is compared with the first one: the output must be the same e
 
 usage: benches/bench.py [N ...]      (default: 100 1000 5000 20000)
        RUNS=5 by default; set RUNS=3 for a quicker look.
-It builds what it needs with cargo first: gitopsc with the `dist` profile, the binary as shipped
-(PROFILE=release measures the release profile instead), and the in-process phases with the
-bench profile.
+It builds what it needs with cargo first: gitopsc as shipped, with the `dist` profile and, on
+Linux with glibc, linked statically (PROFILE=release measures the release profile instead), and
+the in-process phases with the bench profile.
 """
 import hashlib
 import json
@@ -35,13 +35,31 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PROFILE = os.environ.get("PROFILE", "dist")
-BIN = os.path.join(ROOT, "target", PROFILE, "gitopsc")
 RUNS = int(os.environ.get("RUNS", "5"))
 TIME = "/usr/bin/time"
 
 
-def cargo(*args):
-    subprocess.run(["cargo", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+def cargo(*args, env=None):
+    subprocess.run(["cargo", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def build_gitopsc():
+    """Builds gitopsc with PROFILE and returns the binary's path. The dist profile is linked
+    statically on Linux with glibc, as shipped (book/src/contributing/decisions/dist-profile.md):
+    that needs the target named, so build scripts and procedural macros stay dynamic."""
+    host = subprocess.run(["rustc", "-vV"], check=True, stdout=subprocess.PIPE).stdout.decode()
+    host = next(l.split()[1] for l in host.splitlines() if l.startswith("host:"))
+    if PROFILE == "dist" and host.endswith("-linux-gnu"):
+        env = dict(os.environ)
+        env["RUSTFLAGS"] = (env.get("RUSTFLAGS", "") + " -C target-feature=+crt-static").strip()
+        try:
+            cargo("build", "--profile", PROFILE, "--target", host, "--quiet", env=env)
+            return os.path.join(ROOT, "target", host, PROFILE, "gitopsc")
+        except subprocess.CalledProcessError:
+            print("note: the static build failed (is libc.a installed?); measuring the dynamic one",
+                  file=sys.stderr)
+    cargo("build", "--profile", PROFILE, "--quiet")
+    return os.path.join(ROOT, "target", PROFILE, "gitopsc")
 
 
 def run_once(args, stdout=subprocess.DEVNULL):
@@ -90,7 +108,8 @@ def phases(programs):
 
 def main():
     ns = [int(a) for a in sys.argv[1:]] or [100, 1000, 5000, 20000]
-    cargo("build", "--profile", PROFILE, "--quiet")
+    global BIN
+    BIN = build_gitopsc()
     cargo("bench", "--features", "bench-floors", "--bench", "phases", "--no-run", "--quiet")
     tmp = tempfile.mkdtemp(prefix="gitopsc-bench-")
     try:
