@@ -16,19 +16,23 @@ use std::path::{Component, Path, PathBuf};
 
 /// Runs the command; returns the exit status.
 pub fn run(args: &BuildArgs) -> i32 {
-    let plan = match plan(args) {
-        Ok(p) => p,
+    let (project, files) = match build(args) {
+        Ok(built) => built,
         Err(status) => return status,
     };
     let root = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
+    let plan = match super::plan_writes(&root, &project, &files, crate::threads()) {
+        Ok(p) => p,
+        Err(e) => return super::usage(&e),
+    };
     let text = render(&plan, &root);
     let text = if colour() { paint(&text) } else { text };
     let _ = std::io::stdout().write_all(text.as_bytes());
     summarise(&plan)
 }
 
-/// Checks and builds the program and works out the plan; `Err` carries the exit status.
-fn plan(args: &BuildArgs) -> Result<Plan, i32> {
+/// Checks and builds the program: its project and rendered files; `Err` carries the exit status.
+fn build(args: &BuildArgs) -> Result<(crate::ir::Project, emit::Files), i32> {
     let sources = super::read_sources(&args.check.paths).map_err(|e| super::usage(&e))?;
     let c = crate::check(&sources);
     let files = crate::outputs(&c);
@@ -51,16 +55,19 @@ fn plan(args: &BuildArgs) -> Result<Plan, i32> {
         eprintln!("error: internal compiler error: {e}");
         2
     })?;
-    let root = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
-    super::plan_writes(&root, &program.project, &rendered.into(), crate::threads())
-        .map_err(|e| super::usage(&e))
+    Ok((program.project.clone(), rendered.into()))
 }
 
 /// The whole diff: writes and manifests in path order, then removals in path order. Paths are
 /// shown relative to `root`, the output folder.
 pub fn render(plan: &Plan, root: &Path) -> String {
-    let mut changes: Vec<&(PathBuf, String)> = plan.writes.iter().chain(&plan.manifests).collect();
-    changes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut changes: Vec<(&PathBuf, &str)> = plan
+        .writes
+        .iter()
+        .map(|(p, text)| (p, *text))
+        .chain(plan.manifests.iter().map(|(p, text)| (p, text.as_str())))
+        .collect();
+    changes.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = String::new();
     for (path, new) in changes {
         let old = read_lossy(path);
@@ -124,8 +131,9 @@ fn summarise(plan: &Plan) -> i32 {
     let created = plan
         .writes
         .iter()
-        .chain(&plan.manifests)
-        .filter(|(p, _)| !p.exists())
+        .map(|(p, _)| p)
+        .chain(plan.manifests.iter().map(|(p, _)| p))
+        .filter(|p| !p.exists())
         .count();
     eprintln!(
         "`gitopsc build` would create {created}, update {}, remove {} file(s)",

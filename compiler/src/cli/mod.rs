@@ -251,7 +251,9 @@ fn build(cmd: &BuildCmd) -> i32 {
     } else {
         plan.apply(crate::threads())
     };
-    exit_soon((c, rendered, plan));
+    // The plan borrows the files' texts: it goes first.
+    exit_soon(plan);
+    exit_soon((c, rendered));
     code
 }
 

@@ -17,9 +17,9 @@ pub const MANIFEST: &str = ".gitopsc-files";
 
 /// What a build would do to the disk.
 #[derive(Debug, Default)]
-pub struct Plan {
-    /// Files to create or overwrite, with their new text.
-    pub writes: Vec<(PathBuf, String)>,
+pub struct Plan<'a> {
+    /// Files to create or overwrite, with their new text (the rendered file's, not a copy).
+    pub writes: Vec<(PathBuf, &'a str)>,
     /// Files already up to date.
     pub unchanged: usize,
     /// Files generated before and no longer generated.
@@ -58,12 +58,12 @@ fn is_generated(path: &Path) -> bool {
 
 /// Works out every write, removal and conflict for `files` under `root`.
 /// Existing files are read on up to `threads` threads.
-pub fn plan_writes(
+pub fn plan_writes<'a>(
     root: &Path,
     project: &Project,
-    files: &Files,
+    files: &'a Files,
     threads: usize,
-) -> Result<Plan, String> {
+) -> Result<Plan<'a>, String> {
     let mut plan = Plan::default();
     for repo in [Repo::App, Repo::Gitops] {
         let base = repo_root(root, project, repo);
@@ -134,10 +134,10 @@ fn actions(
     .collect()
 }
 
-fn plan_repo(
+fn plan_repo<'a>(
     base: &Path,
-    files: &[&RenderedFile],
-    plan: &mut Plan,
+    files: &[&'a RenderedFile],
+    plan: &mut Plan<'a>,
     threads: usize,
 ) -> Result<(), String> {
     let mut now: BTreeSet<&str> = BTreeSet::new();
@@ -154,7 +154,7 @@ fn plan_repo(
         match a {
             Action::Unchanged => plan.unchanged += 1,
             Action::Conflict => plan.conflicts.push(path),
-            Action::Write => plan.writes.push((path, f.text.clone())),
+            Action::Write => plan.writes.push((path, f.text.as_str())),
         }
     }
     let manifest = base.join(MANIFEST);
@@ -181,7 +181,7 @@ fn plan_repo(
     Ok(())
 }
 
-impl Plan {
+impl Plan<'_> {
     fn rel(p: &Path) -> String {
         p.strip_prefix("./").unwrap_or(p).display().to_string()
     }
@@ -222,11 +222,10 @@ impl Plan {
     pub fn apply(&self, threads: usize) -> i32 {
         // Files on several threads (creating a file is mostly waiting on the file system), the
         // manifests last.
-        let write = |(path, text): &(PathBuf, String)| {
-            write_atomic(path, text).map_err(|e| (path.clone(), e))
-        };
-        let results = crate::parallel_map(&self.writes, threads, write);
-        let manifests = self.manifests.iter().map(write);
+        let write =
+            |path: &PathBuf, text: &str| write_atomic(path, text).map_err(|e| (path.clone(), e));
+        let results = crate::parallel_map(&self.writes, threads, |(path, text)| write(path, text));
+        let manifests = self.manifests.iter().map(|(path, text)| write(path, text));
         for r in results.into_iter().chain(manifests) {
             if let Err((path, e)) = r {
                 eprintln!("error: cannot write {}: {e}", path.display());
