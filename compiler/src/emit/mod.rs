@@ -367,9 +367,9 @@ pub fn sort_files(mut out: Vec<RenderedFile>) -> Result<Vec<RenderedFile>, Strin
     Ok(out)
 }
 
-/// Rendered files in order of repository and path, held as the runs they were put in order in:
-/// each run is in order, and each run's files all come before the next run's. A build's files
-/// are read where the backends left them, without first being gathered into one list.
+/// Rendered files in order of repository and path, kept in the runs the backends sorted them
+/// in: each run is in order, and all of a run's files come before the next run's. A build's
+/// files are read where the backends left them, without being gathered into one list first.
 #[derive(Debug, Default)]
 pub struct Files {
     runs: Vec<Vec<RenderedFile>>,
@@ -430,7 +430,7 @@ pub fn merge_runs(mut runs: Vec<Vec<RenderedFile>>) -> Result<Files, String> {
     Ok(Files::from(out))
 }
 
-/// Two files of a run in order at one path are a compiler bug.
+/// Checks a run in order for two files at one path, which would be a compiler bug.
 pub fn no_two_in_run(files: &[RenderedFile]) -> Result<(), String> {
     match files
         .windows(2)
