@@ -127,26 +127,25 @@ fn the_delivery_part_is_the_checked_programs_and_comes_once() {
         let d = &handed[0];
         // The lists are the program's own, not copies, and what the analysis left out is
         // empty rather than half there.
-        assert!(
-            std::sync::Arc::ptr_eq(&d.services, &program.services),
-            "{name}"
-        );
-        assert!(
-            std::sync::Arc::ptr_eq(&d.environments, &program.environments),
-            "{name}"
-        );
-        assert!(
-            std::sync::Arc::ptr_eq(&d.deployments, &program.deployments),
-            "{name}"
-        );
-        assert!(
-            std::sync::Arc::ptr_eq(&d.cronjobs, &program.cronjobs),
-            "{name}"
-        );
-        assert!(
-            std::sync::Arc::ptr_eq(&d.registries, &program.registries),
-            "{name}"
-        );
+        use std::sync::Arc;
+        for (list, same) in [
+            ("services", Arc::ptr_eq(&d.services, &program.services)),
+            (
+                "environments",
+                Arc::ptr_eq(&d.environments, &program.environments),
+            ),
+            (
+                "deployments",
+                Arc::ptr_eq(&d.deployments, &program.deployments),
+            ),
+            ("cronjobs", Arc::ptr_eq(&d.cronjobs, &program.cronjobs)),
+            (
+                "registries",
+                Arc::ptr_eq(&d.registries, &program.registries),
+            ),
+        ] {
+            assert!(same, "{name}: the delivery part's {list} are a copy");
+        }
         assert!(d.pipelines.is_empty() && d.tasks.is_empty(), "{name}");
         assert!(d.secrets.is_empty() && d.images.is_empty(), "{name}");
         assert_eq!(d.source_name, program.source_name, "{name}");

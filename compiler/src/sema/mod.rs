@@ -342,8 +342,9 @@ impl<'a> Ctx<'a> {
         key
     }
 
-    fn into_program(mut self, source_name: &str) -> Option<ir::Program> {
-        let promotion = self.promotion();
+    /// The whole program: its delivery part, whose lists it shares, with the tasks,
+    /// pipelines, secrets and images added.
+    fn into_program(self, source_name: &str) -> Option<ir::Program> {
         let secrets = self
             .secrets
             .iter()
@@ -352,24 +353,18 @@ impl<'a> Ctx<'a> {
                 description: description.clone(),
             })
             .collect();
+        let images = self
+            .images
+            .iter()
+            .map(|(k, v)| (k.clone(), v.reference.clone()))
+            .collect();
+        let delivery = self.delivery(source_name);
         Some(ir::Program {
-            source_name: source_name.to_string(),
-            project: std::mem::take(&mut self.project_ir),
-            registries: self.registries,
-            services: self.services,
-            environments: self.envs,
-            promotion,
             tasks: self.task_defs,
             pipelines: self.pipelines,
-            deployments: self.deployments,
-            cronjobs: self.cronjobs,
             secrets,
-            routing: self.routing,
-            images: self
-                .images
-                .iter()
-                .map(|(k, v)| (k.clone(), v.reference.clone()))
-                .collect(),
+            images,
+            ..delivery
         })
     }
 
