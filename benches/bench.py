@@ -19,8 +19,9 @@ Every run's stream is compared with the first one: the output must be the same e
 usage: benches/bench.py [N ...]      (default: 100 1000 5000 20000)
        RUNS=5 by default; set RUNS=3 for a quicker look.
 It builds what it needs with cargo first: gitopsc as shipped, with the `dist` profile and, on
-Linux with glibc, linked statically (PROFILE=release measures the release profile instead), and
-the in-process phases with the bench profile.
+Linux with glibc, linked statically with the code layout of compiler/link/hot.ld
+(PROFILE=release measures the release profile instead), and the in-process phases with the
+bench profile.
 """
 import hashlib
 import json
@@ -43,21 +44,50 @@ def cargo(*args, env=None):
     subprocess.run(["cargo", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
 
 
+LAYOUT = os.path.join(ROOT, "compiler", "link", "hot.ld")
+
+
+def shipped_rustflags():
+    """The flags of the static Linux build as shipped: glibc linked in (dist-profile.md),
+    relative relocations packed and the code a build runs gathered by compiler/link/hot.ld
+    (code-layout.md). A list, so the path may hold spaces."""
+    return ["-C", "target-feature=+crt-static", "-C", "link-arg=-Wl,-z,pack-relative-relocs",
+            "-C", f"link-arg=-Wl,-T,{LAYOUT}"]
+
+
+def relink_if_older(binary, script):
+    """Cargo does not watch a linker script: a binary older than it is removed, with the copy
+    cargo keeps under deps/, so the next build links it again."""
+    if not os.path.exists(binary) or os.path.getmtime(binary) >= os.path.getmtime(script):
+        return
+    deps = os.path.join(os.path.dirname(binary), "deps")
+    inode = os.stat(binary).st_ino
+    for name in os.listdir(deps):
+        path = os.path.join(deps, name)
+        if os.path.isfile(path) and os.stat(path).st_ino == inode:
+            os.remove(path)
+    os.remove(binary)
+
+
 def build_gitopsc():
     """Builds gitopsc with PROFILE and returns the binary's path. The dist profile is linked
-    statically on Linux with glibc, as shipped (book/src/contributing/decisions/dist-profile.md):
-    that needs the target named, so build scripts and procedural macros stay dynamic."""
+    statically on Linux with glibc, as shipped (book/src/contributing/decisions/dist-profile.md
+    and code-layout.md): that needs the target named, so build scripts and procedural macros
+    stay dynamic."""
     host = subprocess.run(["rustc", "-vV"], check=True, stdout=subprocess.PIPE).stdout.decode()
     host = next(l.split()[1] for l in host.splitlines() if l.startswith("host:"))
     if PROFILE == "dist" and host.endswith("-linux-gnu"):
         env = dict(os.environ)
-        env["RUSTFLAGS"] = (env.get("RUSTFLAGS", "") + " -C target-feature=+crt-static").strip()
+        flags = env.pop("RUSTFLAGS", "").split() + shipped_rustflags()
+        env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join(flags)
+        binary = os.path.join(ROOT, "target", host, PROFILE, "gitopsc")
+        relink_if_older(binary, LAYOUT)
         try:
             cargo("build", "--profile", PROFILE, "--target", host, "--quiet", env=env)
-            return os.path.join(ROOT, "target", host, PROFILE, "gitopsc")
+            return binary
         except subprocess.CalledProcessError:
-            print("note: the static build failed (is libc.a installed?); measuring the dynamic one",
-                  file=sys.stderr)
+            print("note: the static build failed (is libc.a installed? does the linker take "
+                  "compiler/link/hot.ld?); measuring the dynamic one", file=sys.stderr)
     cargo("build", "--profile", PROFILE, "--quiet")
     return os.path.join(ROOT, "target", PROFILE, "gitopsc")
 
