@@ -35,6 +35,10 @@ sys.path.insert(0, HERE)
 import bench  # noqa: E402
 
 
+# The C runtime's objects (rcrt1.o, crti.o, crtbeginS.o, ...), by name.
+CRT = ["*crt1.o", "*crti.o", "*crtn.o", "*crtbegin*.o", "*crtend*.o"]
+
+
 def ran(binary, args, tmp):
     """Mangled names of the functions `binary args` ran, from callgrind."""
     out = os.path.join(tmp, "callgrind.out")
@@ -140,7 +144,8 @@ def main():
                 "   ahead of the rest (book/src/contributing/decisions/code-layout.md). */\n")
         f.write("SECTIONS {\n  .text.hot : {\n")
         # The C runtime's start and exit code, in objects of their own.
-        f.write("    *crt*.o(.text .text.*)\n")
+        for crt in CRT:
+            f.write(f"    {crt}(.text .text.*)\n")
         for shown, names in ran_by:
             c = set()
             for n in names:

@@ -23,7 +23,14 @@ fn body_line_problem(line: &str) -> Option<String> {
         return (!comment.ends_with(" */") || comment[..comment.len() - 3].contains("*/"))
             .then(|| "a comment must be one line".into());
     }
-    if line == "*crt*.o(.text .text.*)" {
+    let crt = [
+        "*crt1.o",
+        "*crti.o",
+        "*crtn.o",
+        "*crtbegin*.o",
+        "*crtend*.o",
+    ];
+    if crt.iter().any(|c| line == format!("{c}(.text .text.*)")) {
         return None;
     }
     for archive in ["*libc.a:", "*libm*.a:"] {
