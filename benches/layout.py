@@ -93,7 +93,8 @@ def member_patterns(member, all_members):
     return {member, base + "-*.o"} | ({base + ".o"} & all_members)
 
 
-def main():
+def profile():
+    """(command as shown, names of the functions it ran) for each command, in order."""
     binary = bench.build_gitopsc()
     tmp = tempfile.mkdtemp(prefix="gitopsc-layout-")
     try:
@@ -116,11 +117,17 @@ def main():
             shown = " ".join(os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in args)
             shown = shown.replace(tmp + os.sep, "")
             print("  " + shown, file=sys.stderr)
-            ran_by.append((shown, ran(binary, args, tmp)))
+            # Which functions run can depend on how the threads meet (a thread that sleeps,
+            # a lock that waits): two runs, and what either ran.
+            ran_by.append((shown, ran(binary, args, tmp) | ran(binary, args, tmp)))
+        return ran_by
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    members = {}  # symbol -> (archive as a file pattern, member)
+
+def c_library():
+    """symbol -> (archive as a file pattern, member), for the C library the static link uses."""
+    members = {}
     for archive, pattern in (("libc.a", "*libc.a"), ("libm.a", "*libm*.a")):
         path = subprocess.run(["cc", f"-print-file-name={archive}"], stdout=subprocess.PIPE,
                               text=True).stdout.strip()
@@ -134,6 +141,12 @@ def main():
         for p in paths:
             for sym, member in c_members(p).items():
                 members.setdefault(sym, (pattern, member))
+    return members
+
+
+def main():
+    ran_by = profile()
+    members = c_library()
     in_archive = {}
     for archive, member in members.values():
         in_archive.setdefault(archive, set()).add(member)
