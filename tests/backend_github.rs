@@ -884,3 +884,48 @@ fn change_detection_on_pull_requests_may_list_files() {
         "needs.changes.outputs.web == 'true'"
     );
 }
+
+#[test]
+fn each_matrix_cell_keeps_a_cache_of_its_own() {
+    // Over every case: a cache step of a matrix job names each of the matrix's axes in its key
+    // and in its restore prefix, so two cells never save to or restore from one entry.
+    let mut checked = 0;
+    for case in cases() {
+        for f in rendered(&case) {
+            if !f.path.starts_with(".github/workflows/") {
+                continue;
+            }
+            let wf = parse(&f.text);
+            for (id, j) in wf["jobs"].as_object().expect("jobs map") {
+                let Some(axes) = j["strategy"]["matrix"].as_object() else {
+                    continue;
+                };
+                let axes: Vec<&String> = axes
+                    .keys()
+                    .filter(|k| !matches!(k.as_str(), "include" | "exclude"))
+                    .collect();
+                for s in j["steps"].as_array().into_iter().flatten() {
+                    if !s["uses"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("actions/cache@"))
+                    {
+                        continue;
+                    }
+                    for field in ["key", "restore-keys"] {
+                        let text = s["with"][field].as_str().unwrap_or_default();
+                        for axis in &axes {
+                            assert!(
+                                text.contains(&format!("${{{{ matrix.{axis} }}}}")),
+                                "{case} {}: job {id}: cache {field} `{text}` does not name the \
+                                 matrix axis {axis}",
+                                f.path
+                            );
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "no case has a cache in a matrix job");
+}

@@ -573,6 +573,10 @@ fn push_caches<'t>(ctx: &Ctx, js: &JobSteps<'_, 't>, out: &mut Vec<model::JobSte
         if several {
             key.push_str(&format!("-{}", i + 1));
         }
+        // Each cell of a matrix keeps a cache of its own.
+        for axis in js.job.matrix.iter().flat_map(|m| m.axes.keys()) {
+            key.push_str(&format!("-${{{{ matrix.{axis} }}}}"));
+        }
         let restore = format!("{key}-");
         if !c.key_files.is_empty() {
             let files = match prefix {
