@@ -4,6 +4,27 @@
 //! or a pattern that would stop matching at the next build, fails here first.
 
 use std::path::Path;
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+use std::process::{Command, Output};
+
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+#[path = "common/run.rs"]
+#[allow(dead_code)]
+mod run;
+
+/// Runs `cmd`, which must succeed; `what` names it in the failure.
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+fn succeeded(cmd: &mut Command, what: &str) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 fn script() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("compiler/link/hot.ld");
@@ -148,18 +169,12 @@ fn the_checks_catch_what_they_are_for() {
 #[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
 fn shipped_rustflags() -> Vec<String> {
     let benches = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
-    let out = std::process::Command::new("python3")
-        .current_dir(&benches)
-        .args([
+    let out = succeeded(
+        Command::new("python3").current_dir(&benches).args([
             "-c",
             "import bench; print('\\x1f'.join(bench.shipped_rustflags()))",
-        ])
-        .output()
-        .expect("python3 runs benches/bench.py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        "python3 reading benches/bench.py",
     );
     String::from_utf8(out.stdout)
         .unwrap()
@@ -179,8 +194,7 @@ fn a_program_linked_with_the_shipped_flags_runs() {
         flags.iter().any(|f| f.ends_with("compiler/link/hot.ld")),
         "{flags:?}"
     );
-    let dir = std::env::temp_dir().join(format!("gitopsc-layout-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = run::scratch("code_layout", "link");
     let src = dir.join("main.rs");
     std::fs::write(
         &src,
@@ -189,27 +203,23 @@ fn a_program_linked_with_the_shipped_flags_runs() {
     )
     .unwrap();
     let bin = dir.join("main");
-    let out = std::process::Command::new("rustc")
-        .args([
-            "--edition",
-            "2021",
-            "-O",
-            "--target",
-            "x86_64-unknown-linux-gnu",
-            "-o",
-        ])
-        .arg(&bin)
-        .args(&flags)
-        .arg(&src)
-        .output()
-        .expect("rustc runs");
-    assert!(
-        out.status.success(),
-        "linking with {flags:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeded(
+        Command::new("rustc")
+            .args([
+                "--edition",
+                "2021",
+                "-O",
+                "--target",
+                "x86_64-unknown-linux-gnu",
+                "-o",
+            ])
+            .arg(&bin)
+            .args(&flags)
+            .arg(&src),
+        &format!("linking with {flags:?}"),
     );
-    let run = std::process::Command::new(&bin).arg("x").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&run.stdout), "linked 2\n");
+    let ran = succeeded(Command::new(&bin).arg("x"), "the linked program");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "linked 2\n");
     // The script's section is there, and the relocations are packed.
     let image = std::fs::read(&bin).unwrap();
     for name in [&b".text.hot"[..], b".relr.dyn"] {
