@@ -395,7 +395,7 @@ fn needs_conditions_and_outputs() {
     assert_eq!(test["needs"], json!(["build"]));
     assert!(test.get("if").is_none());
     let t = step(test, "test");
-    assert_eq!(t["run"], "echo testing ${NEEDS_BUILD_VERSION}");
+    assert_eq!(t["run"], "echo \"testing ${NEEDS_BUILD_VERSION}\"");
     assert_eq!(
         t["env"]["NEEDS_BUILD_VERSION"],
         "${{ needs.build.outputs.version }}"
