@@ -285,6 +285,110 @@ fn ignore_differences_reach_every_application() {
     );
 }
 
+/// Renders the Argo CD files of `tests/cases/kustomize/canary_istio.gitops` with its deployment
+/// in layout `apps`.
+fn canary_istio_as(apps: &str) -> Vec<Doc> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/kustomize/canary_istio.gitops");
+    let text = std::fs::read_to_string(&path).expect("case file");
+    let text = text.replace(
+        "deployment shop { }",
+        &format!("deployment shop {{ apps = {apps} }}"),
+    );
+    let dir = std::env::temp_dir().join(format!("gitopsc-argocd-{apps}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let file = dir.join("case.gitops");
+    std::fs::write(&file, text).expect("write the case");
+    let docs = docs_of(&render_case(&file));
+    let _ = std::fs::remove_dir_all(&dir);
+    docs
+}
+
+fn ignored(doc: &Value) -> Vec<(String, String, String, Vec<String>)> {
+    doc["ignoreDifferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or("").to_string();
+            (
+                text("group"),
+                text("kind"),
+                text("name"),
+                strings(&e["jsonPointers"]),
+            )
+        })
+        .collect()
+}
+
+fn respects_ignored(spec: &Value) -> bool {
+    strings(&spec["syncPolicy"]["syncOptions"])
+        .contains(&"RespectIgnoreDifferences=true".to_string())
+}
+
+#[test]
+fn fields_the_rollouts_controller_changes_are_ignored_in_every_layout() {
+    let entry = |group: &str, kind: &str, name: &str, pointer: &str| {
+        (
+            group.to_string(),
+            kind.to_string(),
+            name.to_string(),
+            vec![pointer.to_string()],
+        )
+    };
+    // In prod, `api` is a canary with Istio routing and `worker` a canary without a Service;
+    // staging rolls out plain Deployments.
+    let api = [
+        entry("apps", "Deployment", "prod-api", "/spec/replicas"),
+        entry(
+            "networking.istio.io",
+            "VirtualService",
+            "prod-api",
+            "/spec/http",
+        ),
+        entry(
+            "networking.istio.io",
+            "DestinationRule",
+            "prod-api",
+            "/spec/subsets",
+        ),
+    ];
+    let worker = [entry("apps", "Deployment", "prod-worker", "/spec/replicas")];
+
+    let docs = canary_istio_as("per_service");
+    let spec = |name| &named(&docs, "Application", name).value["spec"];
+    assert_eq!(ignored(spec("api-prod")), api);
+    assert_eq!(ignored(spec("worker-prod")), worker);
+    assert!(respects_ignored(spec("api-prod")) && respects_ignored(spec("worker-prod")));
+    for name in ["api-staging", "worker-staging"] {
+        assert!(ignored(spec(name)).is_empty(), "{name}");
+        assert!(!respects_ignored(spec(name)), "{name}");
+    }
+
+    let docs = canary_istio_as("per_environment");
+    let prod = &named(&docs, "Application", "shop-prod").value["spec"];
+    assert_eq!(ignored(prod), [&api[..], &worker[..]].concat());
+    assert!(respects_ignored(prod));
+    assert!(ignored(&named(&docs, "Application", "shop-staging").value["spec"]).is_empty());
+
+    // An ApplicationSet's Applications each hold one service's objects: its template names no
+    // object, and lists each field once.
+    for layout in ["application_set", "application_set_git"] {
+        let docs = canary_istio_as(layout);
+        let template =
+            &named(&docs, "ApplicationSet", "shop-prod").value["spec"]["template"]["spec"];
+        let unnamed: Vec<_> = api
+            .iter()
+            .map(|(g, k, _, p)| (g.clone(), k.clone(), String::new(), p.clone()))
+            .collect();
+        assert_eq!(ignored(template), unnamed, "{layout}");
+        assert!(respects_ignored(template), "{layout}");
+        let staging =
+            &named(&docs, "ApplicationSet", "shop-staging").value["spec"]["template"]["spec"];
+        assert!(ignored(staging).is_empty(), "{layout}");
+    }
+}
+
 #[test]
 fn app_of_apps_root_never_manages_itself() {
     let files = render_case(&case_path("per_service"));

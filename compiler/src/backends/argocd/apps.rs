@@ -15,7 +15,7 @@ use super::model::{
 use super::Cx;
 use crate::emit::yaml::Shared;
 use crate::emit::{OutputFile, Repo};
-use crate::ir::{EnvId, Environment, Service};
+use crate::ir::{EnvId, Environment, Service, ServiceId};
 
 /// One Application per service of the deployment in `env`.
 pub fn per_service<'a>(
@@ -24,8 +24,8 @@ pub fn per_service<'a>(
     env: &'a Environment,
     out: &mut dyn FnMut(OutputFile<'a>),
 ) {
-    for (_, s) in cx.services() {
-        out(service_app(cx, id, env, s));
+    for (svc, s) in cx.services() {
+        out(service_app(cx, id, env, svc, s));
     }
 }
 
@@ -37,21 +37,80 @@ pub fn per_env<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Vec<OutputFi
         let name = common::env_app_name(cx.d, &env.name);
         let source = git_source(cx, env, common::env_overlay_path(cx.p, &env.name).into());
         let path = cx.path(&["apps", &env.name], &name);
-        let app = application(cx, id, env, name, None, source);
+        let mut app = application(cx, id, env, name, None, source);
+        for (svc, s) in cx.services() {
+            if !common::is_helm(s) {
+                controller_owned(cx, svc, id, Named::Yes, &mut app.spec.ignore_differences);
+            }
+        }
         files.push(OutputFile::new(Repo::Gitops, path).doc(app));
     }
-    for s in cx.helm_services() {
-        files.push(service_app(cx, id, env, s));
+    for (svc, s) in cx.services() {
+        if common::is_helm(s) {
+            files.push(service_app(cx, id, env, svc, s));
+        }
     }
     files
 }
 
+/// Whether an ignored difference names the object it is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Yes,
+    /// Every object of the kind: for an ApplicationSet's template, whose Applications each
+    /// hold one service's objects. An entry already there is not added again.
+    No,
+}
+
+/// Adds to `out` the fields of service `svc`'s objects in `env` that the Argo Rollouts
+/// controller changes while a rollout runs ([`crate::backends::rollouts::controller_owned`]):
+/// Argo CD ignores them, and, with `RespectIgnoreDifferences=true`, a sync leaves them alone,
+/// so self-healing never undoes a rollout's traffic weights, selectors or scale.
+pub fn controller_owned<'a>(
+    cx: &Cx<'a>,
+    svc: ServiceId,
+    env: EnvId,
+    named: Named,
+    out: &mut Vec<IgnoreDifference<'a>>,
+) {
+    if !cx.controller_owns(env) {
+        return;
+    }
+    for f in crate::backends::rollouts::controller_owned(cx.p, svc, env) {
+        let entry = IgnoreDifference {
+            group: Cow::Borrowed(f.group),
+            kind: Cow::Borrowed(f.kind),
+            name: match named {
+                Named::Yes => Cow::Owned(f.name),
+                Named::No => Cow::Borrowed(""),
+            },
+            json_pointers: Cow::Owned(f.json_pointers.iter().map(|p| p.to_string()).collect()),
+        };
+        let known = |e: &IgnoreDifference| {
+            e.group == entry.group
+                && e.kind == entry.kind
+                && e.name == entry.name
+                && e.json_pointers == entry.json_pointers
+        };
+        if named == Named::Yes || !out.iter().any(known) {
+            out.push(entry);
+        }
+    }
+}
+
 /// The Application of service `s` in `env`, in its own file.
-fn service_app<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment, s: &'a Service) -> OutputFile<'a> {
+fn service_app<'a>(
+    cx: &Cx<'a>,
+    id: EnvId,
+    env: &'a Environment,
+    svc: ServiceId,
+    s: &'a Service,
+) -> OutputFile<'a> {
     let name = common::app_name(&s.name, &env.name);
     // The path is built first: the name then moves into the document.
     let path = cx.path(&["apps", &env.name], &name);
-    let app = application(cx, id, env, name, Some(&s.name), service_source(cx, env, s));
+    let mut app = application(cx, id, env, name, Some(&s.name), service_source(cx, env, s));
+    controller_owned(cx, svc, id, Named::Yes, &mut app.spec.ignore_differences);
     OutputFile::new(Repo::Gitops, path).doc(app)
 }
 /// An Application of `env` named `name` reading `source`.
@@ -70,7 +129,7 @@ fn application<'a>(
         annotations: common::wave_annotation(cx.wave(id)),
         finalizers: RESOURCES_FINALIZERS,
     };
-    Resource::new("Application", metadata, spec(cx, env, source))
+    Resource::new("Application", metadata, spec(cx, id, env, source))
 }
 
 /// Where service `s` comes from in `env`: its overlay, or its chart with the environment's
@@ -104,7 +163,12 @@ pub fn git_source<'a>(cx: &Cx<'a>, env: &'a Environment, path: Cow<'a, str>) -> 
 }
 
 /// The spec of an application of `env` reading `source`.
-pub fn spec<'a>(cx: &Cx<'a>, env: &'a Environment, source: Source<'a>) -> ApplicationSpec<'a> {
+pub fn spec<'a>(
+    cx: &Cx<'a>,
+    id: EnvId,
+    env: &'a Environment,
+    source: Source<'a>,
+) -> ApplicationSpec<'a> {
     ApplicationSpec {
         project: common::project_for(cx.d, &env.name),
         source,
@@ -122,7 +186,7 @@ pub fn spec<'a>(cx: &Cx<'a>, env: &'a Environment, source: Source<'a>) -> Applic
                 std::ptr::from_ref(env) as usize,
                 std::ptr::from_ref(cx.d) as usize,
             ]),
-            value: sync_policy(cx, env),
+            value: sync_policy(cx, id, env),
         }),
         ignore_differences: cx
             .d
@@ -131,6 +195,7 @@ pub fn spec<'a>(cx: &Cx<'a>, env: &'a Environment, source: Source<'a>) -> Applic
             .map(|i| IgnoreDifference {
                 group: Cow::Borrowed(&i.group),
                 kind: Cow::Borrowed(&i.kind),
+                name: Cow::Borrowed(""),
                 json_pointers: Cow::Borrowed(&i.json_pointers),
             })
             .collect(),
@@ -145,13 +210,13 @@ pub fn spec<'a>(cx: &Cx<'a>, env: &'a Environment, source: Source<'a>) -> Applic
 const DESTINATION: usize = 0;
 
 /// `env`'s sync policy: automated only when the environment syncs by itself.
-fn sync_policy<'a>(cx: &Cx<'a>, env: &'a Environment) -> SyncPolicy<'a> {
+fn sync_policy<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> SyncPolicy<'a> {
     SyncPolicy {
         automated: env.sync.automated.map(|a| Automated {
             prune: a.prune,
             self_heal: a.self_heal,
         }),
-        sync_options: common::sync_options(env, cx.d),
+        sync_options: common::sync_options(env, cx.d, cx.controller_owns(id)),
         retry: env.sync.retry.as_ref().map(|r| Retry {
             limit: r.limit,
             backoff: Backoff {

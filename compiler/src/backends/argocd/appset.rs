@@ -32,7 +32,7 @@ pub fn list<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Vec<OutputFile<
             })
             .collect();
         let generator = Generator::List(ListGenerator { elements });
-        let template = template(cx, env, "{{.service}}", "{{.path}}", None);
+        let template = overlay_template(cx, id, env, "{{.service}}", "{{.path}}");
         let name = common::env_app_name(cx.d, &env.name);
         files.push(appset(cx, id, name, generator, template));
     }
@@ -64,7 +64,7 @@ pub fn git<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Vec<OutputFile<'
             revision: &env.target_revision,
             directories,
         });
-        let template = template(cx, env, "{{.path.basename}}", "{{.path.path}}", None);
+        let template = overlay_template(cx, id, env, "{{.path.basename}}", "{{.path.path}}");
         let name = common::env_app_name(cx.d, &env.name);
         files.push(appset(cx, id, name, generator, template));
     }
@@ -93,7 +93,7 @@ fn helm<'a>(cx: &Cx<'a>, id: EnvId, env: &'a Environment) -> Option<OutputFile<'
         release_name: "{{.service}}",
         value_files: vec![Cow::Borrowed("{{.valueFile}}")],
     };
-    let template = template(cx, env, "{{.service}}", "{{.chart}}", Some(helm));
+    let template = template(cx, id, env, "{{.service}}", "{{.chart}}", Some(helm));
     let generator = Generator::List(ListGenerator { elements });
     let name = [&cx.d.project, "-", &env.name, "-helm"].concat();
     Some(appset(cx, id, name, generator, template))
@@ -125,16 +125,36 @@ fn appset<'a>(
     OutputFile::new(Repo::Gitops, path).doc(doc)
 }
 
+/// The template of the Applications that read the Kustomize services' overlays in `env`:
+/// [`template`], ignoring what the Argo Rollouts controller changes in any of them.
+fn overlay_template<'a>(
+    cx: &Cx<'a>,
+    id: EnvId,
+    env: &'a Environment,
+    service: &'static str,
+    path: &'static str,
+) -> ApplicationTemplate<'a> {
+    let mut template = template(cx, id, env, service, path, None);
+    for (svc, s) in cx.services() {
+        if !common::is_helm(s) {
+            let owned = &mut template.spec.ignore_differences;
+            apps::controller_owned(cx, svc, id, apps::Named::No, owned);
+        }
+    }
+    template
+}
+
 /// The Application template of `env`: `service` and `path` are the Go expressions giving the
 /// service name and the source path.
 fn template<'a>(
     cx: &Cx<'a>,
+    id: EnvId,
     env: &'a Environment,
     service: &'static str,
     path: &'static str,
     helm: Option<Helm<'a>>,
 ) -> ApplicationTemplate<'a> {
-    let mut spec = apps::spec(cx, env, apps::git_source(cx, env, Cow::Borrowed(path)));
+    let mut spec = apps::spec(cx, id, env, apps::git_source(cx, env, Cow::Borrowed(path)));
     escape(&mut spec);
     spec.source.helm = helm;
     // A valid label value holds no `{{`, so the program's labels need no escaping.
@@ -175,6 +195,7 @@ fn escape(spec: &mut ApplicationSpec) {
     for d in &mut spec.ignore_differences {
         esc(&mut d.group);
         esc(&mut d.kind);
+        esc(&mut d.name);
         esc_all(&mut d.json_pointers);
     }
     if let Some(i) = &mut spec.info {

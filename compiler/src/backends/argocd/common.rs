@@ -196,21 +196,26 @@ pub fn wave_annotation(wave: i32) -> Annotations {
 /// The sync options of the applications in `env`: the declared ones, then two defaults the
 /// program can override by naming the option itself. `CreateNamespace=true`, because nothing
 /// else creates the environment's namespace; `RespectIgnoreDifferences=true` when the
-/// deployment ignores differences, so a sync leaves the ignored fields alone as well.
-pub fn sync_options<'a>(env: &'a Environment, d: &Deployment) -> SyncOptions<'a> {
+/// deployment ignores differences or the Argo Rollouts controller owns fields in the
+/// environment (`controller_owns`), so a sync leaves the ignored fields alone as well.
+pub fn sync_options<'a>(
+    env: &'a Environment,
+    d: &Deployment,
+    controller_owns: bool,
+) -> SyncOptions<'a> {
     let declared = &env.sync.options;
     let named = |key: &str| declared.iter().any(|o| o.split('=').next() == Some(key));
     SyncOptions {
         declared: Cow::Borrowed(declared),
         create_namespace: !named("CreateNamespace"),
-        respect_ignore_differences: !d.ignore_differences.is_empty()
+        respect_ignore_differences: (controller_owns || !d.ignore_differences.is_empty())
             && !named("RespectIgnoreDifferences"),
     }
 }
 
 /// Whether applications in `env` create their namespace.
 pub fn creates_namespace(env: &Environment, d: &Deployment) -> bool {
-    let options = sync_options(env, d);
+    let options = sync_options(env, d, false);
     let spaceless = |o: &String| {
         o.chars()
             .filter(|&c| c != ' ')

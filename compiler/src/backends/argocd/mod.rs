@@ -36,7 +36,9 @@
 //!   promotion graph (`dev -> staging -> prod` gives 0, 1, 2); AppProjects come one wave before
 //!   the first environment.
 //! - Sync options: the declared ones plus `CreateNamespace=true` (unless the program names that
-//!   option) and `RespectIgnoreDifferences=true` when differences are ignored. A project whose
+//!   option) and `RespectIgnoreDifferences=true` when differences are ignored. The fields the
+//!   Argo Rollouts controller changes during a rollout are ignored in the Applications that
+//!   deploy the service (by object name; by kind in an ApplicationSet template). A project whose
 //!   applications create namespaces whitelists exactly those `Namespace` objects by name; no
 //!   other cluster-scoped kind is allowed, and namespaced kinds are not restricted.
 //! - Child Applications carry the resources finalizer (deleting one deletes what it deployed);
@@ -85,12 +87,30 @@ pub(crate) struct Cx<'a> {
     waves: Vec<i32>,
     /// The deployment's folder in the GitOps repository.
     pub dir: String,
+    /// Per environment: whether the Argo Rollouts controller owns fields of some service of
+    /// the deployment there (see [`apps::controller_owned`]).
+    owned_envs: Vec<bool>,
 }
 
 impl<'a> Cx<'a> {
     fn new(p: &'a Program, d: &'a Deployment, waves: Vec<i32>) -> Cx<'a> {
         let dir = common::join(&[&p.routing.argocd, &d.project]);
-        Cx { p, d, waves, dir }
+        let mut cx = Cx {
+            p,
+            d,
+            waves,
+            dir,
+            owned_envs: Vec::new(),
+        };
+        cx.owned_envs = (0..p.environments.len())
+            .map(|env| {
+                !matches!(p.environments[env].rollout, crate::ir::Strategy::Rolling)
+                    && cx.services().into_iter().any(|(svc, _)| {
+                        !crate::backends::rollouts::controller_owned(p, svc, env).is_empty()
+                    })
+            })
+            .collect();
+        cx
     }
 
     /// Every file of the deployment.
@@ -139,6 +159,12 @@ impl<'a> Cx<'a> {
             .filter(|(_, s)| common::is_helm(s))
             .map(|(_, s)| s)
             .collect()
+    }
+
+    /// Whether the Argo Rollouts controller owns fields of some service of the deployment in
+    /// `env`.
+    pub fn controller_owns(&self, env: EnvId) -> bool {
+        self.owned_envs.get(env).copied().unwrap_or(false)
     }
 
     /// The sync wave of an environment's applications.

@@ -261,6 +261,9 @@ pub struct IgnoreDifference<'p> {
     #[serde(skip_serializing_if = "str::is_empty")]
     pub group: Cow<'p, str>,
     pub kind: Cow<'p, str>,
+    /// The object's name; empty means every object of the kind.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub name: Cow<'p, str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub json_pointers: Cow<'p, [String]>,
 }
