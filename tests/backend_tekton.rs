@@ -811,6 +811,17 @@ fn webhooks_become_triggers() {
     assert_eq!(run["kind"], "PipelineRun");
     assert_eq!(run["metadata"]["generateName"], "ci-");
     assert_eq!(run["spec"]["pipelineRef"]["name"], "ci");
+    // Runs, from a trigger or by hand, use the pipeline's ServiceAccount.
+    assert_eq!(
+        run["spec"]["taskRunTemplate"],
+        json!({"serviceAccountName": "ci-runner"})
+    );
+    for example in case.all("PipelineRun") {
+        assert_eq!(
+            example["spec"]["taskRunTemplate"]["serviceAccountName"],
+            "ci-runner"
+        );
+    }
     assert_eq!(
         params_of(&run["spec"])["git-revision"],
         "$(tt.params.git-revision)"

@@ -614,6 +614,9 @@ pub struct Pipeline {
     /// Secrets a reusable (`call`) pipeline receives.
     pub call_secrets: Vec<String>,
     pub concurrency: Option<Concurrency>,
+    /// The Kubernetes ServiceAccount the pipeline's Tekton runs use (DNS-1123 label); `None`:
+    /// the namespace's default one.
+    pub service_account: Option<String>,
     pub jobs: Vec<Job>,
     /// Nodes are job indices; an edge `a -> b` means `b` needs `a`.
     pub dag: DiGraph<JobId, ()>,

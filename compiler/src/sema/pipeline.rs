@@ -66,7 +66,13 @@ struct JobSrc<'a> {
     changed: bool,
 }
 
-const PIPELINE_FIELDS: &[&str] = &["name", "targets", "concurrency", "runs_on"];
+const PIPELINE_FIELDS: &[&str] = &[
+    "name",
+    "targets",
+    "concurrency",
+    "runs_on",
+    "service_account",
+];
 pub const JOB_FIELDS: &[&str] = &[
     "needs",
     "if",
@@ -189,6 +195,7 @@ impl<'a> Ctx<'a> {
             .get(&f, "runs_on", &sc)
             .and_then(|v| self.into_str(v))
             .unwrap_or_else(|| "ubuntu-24.04".into());
+        let service_account = self.service_account(&f, &sc, &targets);
 
         let srcs = self.collect_jobs(&f, &sc);
         let jobs = self.lower_jobs(&srcs, &targets, &runs_on, &mut spans);
@@ -203,10 +210,35 @@ impl<'a> Ctx<'a> {
             inputs,
             call_secrets,
             concurrency,
+            service_account,
             jobs,
             dag,
         };
         Some((p, spans))
+    }
+
+    /// `service_account`: the ServiceAccount of the pipeline's Tekton runs. A pipeline that
+    /// does not target Tekton has no runs it could name (E0017).
+    fn service_account(
+        &mut self,
+        f: &super::fields::Fields<'a>,
+        sc: &Scope,
+        targets: &[Target],
+    ) -> Option<String> {
+        let key = f.key_span("service_account")?;
+        let v = self.get(f, "service_account", sc)?;
+        let span = v.span;
+        let name = self.into_str(v)?;
+        if !targets.contains(&Target::Tekton) {
+            self.unsupported(
+                key,
+                Target::Github,
+                "a Kubernetes ServiceAccount (`service_account` names the identity of Tekton runs)",
+            );
+            return None;
+        }
+        self.k8s_name(&name, span, "a ServiceAccount")
+            .then_some(name)
     }
 
     fn targets(&mut self, v: &V) -> Vec<Target> {

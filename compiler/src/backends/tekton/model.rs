@@ -332,7 +332,16 @@ pub struct PipelineRunSpec {
     pub params: Vec<Param>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeouts: Option<Timeouts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_run_template: Option<TaskRunTemplate>,
     pub workspaces: Vec<RunWorkspace>,
+}
+
+/// `PipelineRun.spec.taskRunTemplate`: what every TaskRun of the run shares.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRunTemplate {
+    pub service_account_name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

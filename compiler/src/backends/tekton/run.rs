@@ -7,7 +7,8 @@
 
 use super::model::{
     ClaimResources, ClaimSpec, ClaimTemplate, EmptyDir, GenMeta, Labels, NameRef, Param, ParamSpec,
-    Pipeline, PipelineRun, PipelineRunSpec, RunWorkspace, Timeouts, Value, PIPELINES_API,
+    Pipeline, PipelineRun, PipelineRunSpec, RunWorkspace, TaskRunTemplate, Timeouts, Value,
+    PIPELINES_API,
 };
 use super::refs::{self, GIT_REVISION, GIT_URL};
 use super::task::SOURCE;
@@ -33,6 +34,9 @@ pub fn pipeline_run(
             },
             params,
             timeouts: timeouts(pl),
+            task_run_template: pl.service_account.as_ref().map(|name| TaskRunTemplate {
+                service_account_name: name.clone(),
+            }),
             workspaces: pipeline
                 .spec
                 .workspaces
