@@ -230,11 +230,14 @@ impl<'a> Ctx<'a> {
         let span = v.span;
         let name = self.into_str(v)?;
         if !targets.contains(&Target::Tekton) {
-            self.unsupported(
+            let d = Diagnostic::new(
+                Code::Unsupported,
                 key,
-                Target::Github,
-                "a Kubernetes ServiceAccount (`service_account` names the identity of Tekton runs)",
-            );
+                "github cannot express a Kubernetes ServiceAccount: `service_account` names the identity of Tekton runs",
+            )
+            .label("only Tekton runs have a ServiceAccount")
+            .help("add `tekton` to this pipeline's `targets`, or remove `service_account`");
+            self.diags.push(d);
             return None;
         }
         self.k8s_name(&name, span, "a ServiceAccount")
