@@ -16,7 +16,8 @@ structures the backends produce. Ratios are whole-process times over those floor
 
 Beside the fastest peer: Pkl 0.30.2 (from npm, kept in the user's cache) evaluates
 benches/peers/workload.pkl, which writes the workload's documents as the plain data they are
-(3N Applications, 3N overlays, one workflow of N + 1 jobs, about 2.4 MB at N = 1,000). Pkl and
+(3N Applications, 3N overlays, one workflow of N + 1 jobs, about 2.4 MB at N = 1,000); those
+documents, rendered as JSON once, are checked against the workload the script spells out. Pkl and
 `gitopsc build --stdout` run in turn, RUNS times each, so both meet the same spells of a shared
 machine; the ratio of their medians is what the goal (a tenth of Pkl's time) is about. PKL=path
 uses another Pkl binary; PKL=none leaves the peer out.
@@ -158,20 +159,66 @@ def pkl():
     return binary
 
 
-def pkl_args(binary, n):
-    return [binary, "eval", "-p", f"n={n}", os.path.join(HERE, "peers", "workload.pkl")]
+def pkl_args(binary, n, output="yaml"):
+    return [binary, "eval", "-p", f"n={n}", "-p", f"format={output}",
+            os.path.join(HERE, "peers", "workload.pkl")]
 
 
-def check_pkl_stream(path, n):
-    """Pkl's stream holds the workload: 3N Applications, 3N overlays, a job per service."""
-    with open(path) as f:
-        lines = f.read().splitlines()
-    found = (lines.count("kind: Application"), lines.count("kind: Kustomization"),
-             sum(1 for l in lines if l.startswith("  svc-") and l.endswith(":")),
-             lines.count("---") + 1)
-    if found != (3 * n, 3 * n, n, 6 * n + 1):
-        sys.exit(f"N={n}: Pkl printed (applications, overlays, jobs, documents) = {found}, "
-                 f"expected {(3 * n, 3 * n, n, 6 * n + 1)}")
+ENVS = [("dev", 1, "main", "latest", True), ("staging", 2, "main", "staging", True),
+        ("prod", 3, "release", "stable", False)]
+
+
+def workload_docs(n):
+    """The workload's documents as plain data: per service and environment an Argo CD
+    Application, then per service and environment a Kustomize overlay, then the workflow with
+    a `changes` job and a job per service."""
+    repo, registry = "https://github.com/example/monorepo.git", "ghcr.io/example"
+    services = [f"svc-{i}" for i in range(1, n + 1)]
+    apps = [{
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": f"{s}-{env}", "namespace": "argocd"},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": repo, "path": f"overlays/{env}/{s}", "targetRevision": rev},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": f"{s}-{env}"},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": heal}},
+        },
+    } for s in services for (env, _, rev, _, heal) in ENVS]
+    overlays = [{
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": [f"../../base/{s}"], "namespace": f"{s}-{env}",
+        "images": [{"name": s, "newName": f"{registry}/{s}", "newTag": tag}],
+        "replicas": [{"name": s, "count": replicas}],
+    } for s in services for (env, replicas, _, tag, _) in ENVS]
+    jobs = {"changes": {"runs-on": "ubuntu-latest", "steps": [
+        {"uses": "actions/checkout@v4"},
+        {"id": "filter", "uses": "dorny/paths-filter@v3", "with": {"filters": ".github/filters.yaml"}},
+    ]}}
+    for s in services:
+        jobs[s] = {"needs": ["changes"], "runs-on": "ubuntu-latest", "steps": [
+            {"name": "checkout", "uses": "actions/checkout@v4"},
+            {"name": "build", "run": f"make -C services/{s} build"},
+            {"name": "test", "run": f"make -C services/{s} test"},
+            {"name": "docker build/push", "uses": "docker/build-push-action@v5", "with": {
+                "context": f"services/{s}", "push": True,
+                "tags": f"{registry}/{s}:${{{{ github.sha }}}}"}},
+        ]}
+    workflow = {"name": "monorepo-ci",
+                "on": {"push": {"branches": ["main"]}, "pull_request": {"branches": ["main"]}},
+                "jobs": jobs}
+    return apps + overlays + [workflow]
+
+
+def check_pkl(binary, stream, n):
+    """What Pkl computes is the workload: its documents, as JSON, equal workload_docs(n), and
+    the YAML stream it is timed on holds as many documents."""
+    p = subprocess.run(pkl_args(binary, n, "json"), check=True, stdout=subprocess.PIPE)
+    if json.loads(p.stdout) != workload_docs(n):
+        sys.exit(f"N={n}: Pkl's documents are not the workload's (benches/peers/workload.pkl)")
+    with open(stream) as f:
+        separators = sum(1 for line in f if line == "---\n")
+    if separators + 1 != 6 * n + 1:
+        sys.exit(f"N={n}: Pkl's YAML stream holds {separators + 1} documents, not {6 * n + 1}")
 
 
 def side_by_side(commands, runs):
@@ -261,7 +308,7 @@ def main():
                 stream = os.path.join(tmp, f"pkl-{n}.yaml")
                 with open(stream, "wb") as out:
                     subprocess.run(pkl_args(peer, n), stdout=out, check=True)
-                check_pkl_stream(stream, n)
+                check_pkl(peer, stream, n)
                 pkl_size = os.path.getsize(stream)
                 ours = os.path.join(tmp, f"stream-{n}.yaml")
                 pkl_ms, ours_ms = side_by_side(

@@ -34,6 +34,12 @@ fn case_path(name: &str) -> PathBuf {
 /// Compiles a case and renders the Argo CD backend's files.
 fn render_case(path: &Path) -> Vec<RenderedFile> {
     let text = std::fs::read_to_string(path).expect("case file");
+    render_text(path, text)
+}
+
+/// Compiles a program's text (`path` names it in messages) and renders the Argo CD backend's
+/// files.
+fn render_text(path: &Path, text: String) -> Vec<RenderedFile> {
     let sources = [gitopsc::Source::new("case.gitops", text)];
     let c = gitopsc::check(&sources);
     let Some(program) = &c.program else {
@@ -295,13 +301,7 @@ fn canary_istio_as(apps: &str) -> Vec<Doc> {
         "deployment shop { }",
         &format!("deployment shop {{ apps = {apps} }}"),
     );
-    let dir = std::env::temp_dir().join(format!("gitopsc-argocd-{apps}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary folder");
-    let file = dir.join("case.gitops");
-    std::fs::write(&file, text).expect("write the case");
-    let docs = docs_of(&render_case(&file));
-    let _ = std::fs::remove_dir_all(&dir);
-    docs
+    docs_of(&render_text(&path, text))
 }
 
 fn ignored(doc: &Value) -> Vec<(String, String, String, Vec<String>)> {

@@ -5,7 +5,8 @@
 //! taken from the program is escaped so Argo CD prints it verbatim, and only the placeholders
 //! this module writes are templated; a generated Application gets the same name, spec and sync
 //! policy as the Application the per-service layout would write for the same service and
-//! environment; the Git generator never picks up the overlay of a service outside the deployment.
+//! environment, except that the fields the Argo Rollouts controller changes are ignored by kind
+//! rather than by object name (a template cannot vary per service); the Git generator never picks up the overlay of a service outside the deployment.
 
 use std::borrow::Cow;
 
