@@ -72,6 +72,7 @@ codes! {
     WorkloadNotDelivered = "E0037", Error, "a scheduled workload runs where its service is not delivered";
     ScheduleNeverFires = "E0038", Error, "a schedule names only dates that do not exist";
     TektonParamClash = "E0039", Error, "a name would become a Tekton parameter name that is taken";
+    TaskCycle = "E0040", Error, "tasks inline each other's steps in a cycle";
     Unused = "W0001", Warning, "a declaration is never used";
     Unreachable = "W0002", Warning, "a job can never run";
     Internal = "E9999", Error, "the compiler found a bug in itself";

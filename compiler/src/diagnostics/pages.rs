@@ -44,6 +44,7 @@ pub fn page(code: Code) -> &'static str {
         "E0037" => include_str!("../../../book/src/errors/E0037.md"),
         "E0038" => include_str!("../../../book/src/errors/E0038.md"),
         "E0039" => include_str!("../../../book/src/errors/E0039.md"),
+        "E0040" => include_str!("../../../book/src/errors/E0040.md"),
         "W0001" => include_str!("../../../book/src/errors/W0001.md"),
         "W0002" => include_str!("../../../book/src/errors/W0002.md"),
         "E9999" => include_str!("../../../book/src/errors/E9999.md"),

@@ -104,6 +104,9 @@ pub struct Ctx<'a> {
     /// Task keys (`module.task` or `task`) to their lowered index, filled on demand.
     pub tasks: FxIndexMap<String, Option<usize>>,
     pub used_tasks: FxHashSet<String>,
+    /// The tasks being lowered, outermost first: a task whose steps inline a task of this list
+    /// inlines itself (E0040).
+    pub lowering: Vec<String>,
     /// Qualified task keys found so far (see [`Ctx::qualified_task`]) and the buffer they are
     /// spelled in.
     pub task_keys: FxHashMap<String, std::rc::Rc<str>>,
@@ -216,6 +219,7 @@ impl<'a> Ctx<'a> {
             aliases: FxIndexMap::default(),
             tasks: FxIndexMap::default(),
             used_tasks: FxHashSet::default(),
+            lowering: Vec::new(),
             task_keys: FxHashMap::default(),
             key_buf: String::new(),
             sigs: FxHashMap::default(),

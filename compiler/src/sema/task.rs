@@ -117,7 +117,9 @@ impl<'a> Ctx<'a> {
             item.scope.clone(),
         );
         let saved = std::mem::replace(&mut self.current_module, item.module.clone());
+        self.lowering.push(key.to_string());
         let def = self.lower_task(key, &name, decl, name_span, &scope);
+        self.lowering.pop();
         self.current_module = saved;
         self.task_defs.push(def);
         self.task_spans.push(name_span);
@@ -712,6 +714,18 @@ impl<'a> Ctx<'a> {
             }
             return Vec::new();
         };
+        if let Some(first) = self.lowering.iter().position(|t| **t == *call.task) {
+            let cycle = self.lowering[first..].join("` -> `");
+            let d = Diagnostic::new(
+                Code::TaskCycle,
+                call.task_span,
+                format!("task `{}` inlines itself: `{cycle}` -> `{}`", call.task, call.task),
+            )
+            .label("this step inlines a task that is being inlined")
+            .help("a task's steps cannot include its own steps; move the shared steps into a task that inlines no other");
+            self.diags.push(d);
+            return Vec::new();
+        }
         let Some(idx) = self.task_index(&call.task) else {
             return Vec::new();
         };
