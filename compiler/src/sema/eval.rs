@@ -334,6 +334,11 @@ impl Ctx<'_> {
             return v;
         }
         if let Some(kind) = self.global(name) {
+            if let VK::Service(i) = kind {
+                if i >= self.services.len() {
+                    return self.service_not_yet(name, span);
+                }
+            }
             return V::new(kind, span);
         }
         if name == "services" {
@@ -349,6 +354,24 @@ impl Ctx<'_> {
             return V::new(VK::Builtin(b), span);
         }
         V::new(VK::Sym(name.to_string()), span)
+    }
+
+    /// A service read where it is not checked yet: in the project, a registry, an
+    /// environment, or a service declared before it.
+    fn service_not_yet(&mut self, name: &str, span: Span) -> V {
+        let d = Diagnostic::new(
+            Code::TypeMismatch,
+            span,
+            format!("service `{name}` cannot be used here"),
+        )
+        .label("not checked yet at this point")
+        .help(
+            "the project, registries and environments are checked before the services, and \
+             services in the order they are declared: read a service in a later service, a \
+             deployment or a pipeline",
+        );
+        self.diags.push(d);
+        V::error(span)
     }
 
     fn member(&mut self, base: V, m: &Member, span: Span) -> V {
