@@ -77,22 +77,38 @@ def relink_if_older(binary, script):
     os.remove(binary)
 
 
+def host_triple():
+    out = subprocess.run(["rustc", "-vV"], check=True, stdout=subprocess.PIPE).stdout.decode()
+    return next(l.split()[1] for l in out.splitlines() if l.startswith("host:"))
+
+
+def build_static(flags, target_dir=None):
+    """Builds gitopsc with PROFILE, linked statically with `flags` (a list), and returns the
+    binary's path. The target is named so build scripts and procedural macros stay dynamic."""
+    host = host_triple()
+    env = dict(os.environ)
+    env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join(env.pop("RUSTFLAGS", "").split() + flags)
+    target = target_dir or os.path.join(ROOT, "target")
+    if target_dir:
+        env["CARGO_TARGET_DIR"] = target_dir
+    binary = os.path.join(target, host, PROFILE, "gitopsc")
+    relink_if_older(binary, LAYOUT)
+    cargo("build", "--profile", PROFILE, "--target", host, "--quiet", env=env)
+    return binary
+
+
 def build_gitopsc():
     """Builds gitopsc with PROFILE and returns the binary's path. The dist profile is linked
-    statically on Linux with glibc, as shipped (book/src/contributing/decisions/dist-profile.md
-    and code-layout.md): that needs the target named, so build scripts and procedural macros
-    stay dynamic."""
-    host = subprocess.run(["rustc", "-vV"], check=True, stdout=subprocess.PIPE).stdout.decode()
-    host = next(l.split()[1] for l in host.splitlines() if l.startswith("host:"))
-    if PROFILE == "dist" and host.endswith("-linux-gnu"):
-        env = dict(os.environ)
-        flags = env.pop("RUSTFLAGS", "").split() + shipped_rustflags()
-        env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join(flags)
-        binary = os.path.join(ROOT, "target", host, PROFILE, "gitopsc")
-        relink_if_older(binary, LAYOUT)
+    statically on Linux with glibc and optimised with the profile benches/pgo.py makes, as
+    shipped (book/src/contributing/decisions/dist-profile.md, code-layout.md and pgo.md).
+    PGO=none leaves the profile out."""
+    if PROFILE == "dist" and host_triple().endswith("-linux-gnu"):
+        flags = shipped_rustflags()
+        if os.environ.get("PGO") != "none":
+            import pgo
+            flags = flags + [f"-Cprofile-use={pgo.profile(flags)}"]
         try:
-            cargo("build", "--profile", PROFILE, "--target", host, "--quiet", env=env)
-            return binary
+            return build_static(flags)
         except subprocess.CalledProcessError:
             print("note: the static build failed (is libc.a installed? does the linker take "
                   "compiler/link/hot.ld?); measuring the dynamic one", file=sys.stderr)

@@ -14,7 +14,9 @@ one pattern per function that ran:
 
   - Rust functions by their symbol name, less the parts that change from one build to the next
     (the hash of a legacy name, the crate hash of a v0 name, a numbered copy's suffix), so the
-    file keeps its effect across edits and compiler versions;
+    file keeps its effect across edits and compiler versions; each in the three sections LLVM
+    may put it in: `.text.NAME`, and with the profile (benches/pgo.py) `.text.hot.NAME` for a
+    function the training runs often and `.text.unlikely.NAME` for one they never run;
   - C library functions by the archive member that holds them, widened to the member's other
     CPU variants (memmove-avx2, memmove-evex, ...): valgrind runs the variants for its own CPU.
 
@@ -175,7 +177,7 @@ def main():
             for archive, m in c:
                 f.write(f"    {archive}:{m}(.text .text.*)\n")
             for p in rust:
-                f.write(f"    *(.text.{p} .text.unlikely.{p})\n")
+                f.write(f"    *(.text.{p} .text.hot.{p} .text.unlikely.{p})\n")
             placed.update(c, rust)
             counts[0] += len(rust)
             counts[1] += len(c)

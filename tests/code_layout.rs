@@ -69,11 +69,15 @@ fn body_line_problem(line: &str) -> Option<String> {
     else {
         return Some("not a line the generator writes".into());
     };
-    let Some((hot, unlikely)) = names.split_once(" .text.unlikely.") else {
-        return Some("a function is `*(.text.NAME .text.unlikely.NAME)`".into());
+    let form = "a function is `*(.text.NAME .text.hot.NAME .text.unlikely.NAME)`";
+    let Some((plain, rest)) = names.split_once(" .text.hot.") else {
+        return Some(form.into());
     };
-    if hot != unlikely || !is_pattern(hot) {
-        return Some("the two names differ, or hold a character a symbol cannot".into());
+    let Some((hot, unlikely)) = rest.split_once(" .text.unlikely.") else {
+        return Some(form.into());
+    };
+    if plain != hot || hot != unlikely || !is_pattern(hot) {
+        return Some("the three names differ, or hold a character a symbol cannot".into());
     }
     if legacy_hash(hot) || crate_hash(hot) {
         return Some("a hash that changes from build to build is left in".into());
@@ -138,7 +142,7 @@ fn the_layout_names_what_a_build_runs() {
         "_ZN7gitopsc8backends6argocd",
         "_ZN7gitopsc8backends9kustomize",
         "_ZN7gitopsc8backends6github",
-        "*(.text.main .text.unlikely.main)",
+        "*(.text.main .text.hot.main .text.unlikely.main)",
         "*libc.a:malloc.o(",
     ] {
         assert!(text.contains(needle), "hot.ld names nothing like {needle}");
@@ -148,19 +152,16 @@ fn the_layout_names_what_a_build_runs() {
 #[test]
 fn the_checks_catch_what_they_are_for() {
     // A name copied from `nm`, hash and all, is caught; its pattern form passes.
-    let exact = "*(.text._ZN7gitopsc4main17h091e86bb1d76d7c4E .text.unlikely._ZN7gitopsc4main17h091e86bb1d76d7c4E)";
-    assert!(body_line_problem(exact).is_some());
-    assert!(
-        body_line_problem("*(.text._ZN7gitopsc4main17h* .text.unlikely._ZN7gitopsc4main17h*)")
-            .is_none()
-    );
-    let v0 = "_RNvNtCsjrHSEGnQ3l9_3std2rt7cleanup";
-    assert!(body_line_problem(&format!("*(.text.{v0} .text.unlikely.{v0})")).is_some());
-    let v0 = "_RNvNtCs*_3std2rt7cleanup";
-    assert!(body_line_problem(&format!("*(.text.{v0} .text.unlikely.{v0})")).is_none());
-    // Two different names, a space inside a name, a member without `.o`.
-    assert!(body_line_problem("*(.text.a .text.unlikely.b)").is_some());
-    assert!(body_line_problem("*(.text.a b .text.unlikely.a b)").is_some());
+    let line = |name: &str| format!("*(.text.{name} .text.hot.{name} .text.unlikely.{name})");
+    assert!(body_line_problem(&line("_ZN7gitopsc4main17h091e86bb1d76d7c4E")).is_some());
+    assert!(body_line_problem(&line("_ZN7gitopsc4main17h*")).is_none());
+    assert!(body_line_problem(&line("_RNvNtCsjrHSEGnQ3l9_3std2rt7cleanup")).is_some());
+    assert!(body_line_problem(&line("_RNvNtCs*_3std2rt7cleanup")).is_none());
+    // Names that differ, a missing section, a space inside a name, a member without `.o`.
+    assert!(body_line_problem("*(.text.a .text.hot.a .text.unlikely.b)").is_some());
+    assert!(body_line_problem("*(.text.a .text.hot.b .text.unlikely.a)").is_some());
+    assert!(body_line_problem("*(.text.a .text.unlikely.a)").is_some());
+    assert!(body_line_problem("*(.text.a b .text.hot.a b .text.unlikely.a b)").is_some());
     assert!(body_line_problem("*libc.a:malloc(.text .text.*)").is_some());
     assert!(body_line_problem("/* two */ comments */").is_some());
 }
@@ -229,5 +230,103 @@ fn a_program_linked_with_the_shipped_flags_runs() {
             String::from_utf8_lossy(name)
         );
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The training set of `benches/pgo.py`, as (arguments, succeeds) pairs, writing into `tmp`.
+fn training_runs(tmp: &Path) -> Vec<(Vec<String>, bool)> {
+    let benches = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
+    let script = format!(
+        "import json, pgo; print(json.dumps(pgo.training_runs({:?})))",
+        tmp.display().to_string()
+    );
+    let out = std::process::Command::new("python3")
+        .current_dir(&benches)
+        .args(["-c", &script])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON list of runs")
+}
+
+/// Every command the profile is trained on ends as the script expects: the examples, the
+/// generated monorepo and the feature cases build, and the diagnostic cases with errors fail
+/// (so the error paths are in the profile). A run that failed unseen would leave its paths cold.
+#[test]
+fn the_profile_s_training_set_runs_as_expected() {
+    let tmp = std::env::temp_dir().join(format!("gitopsc-pgo-test-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let runs = training_runs(&tmp);
+    let examples = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+        .unwrap()
+        .count();
+    let built = |what: &str| {
+        runs.iter()
+            .filter(|(a, _)| a[0] == "build" && a[1].contains(what))
+            .count()
+    };
+    assert!(
+        built("examples") >= 3 * examples,
+        "every example is built three ways"
+    );
+    assert!(
+        built("monorepo.gitops") == 3,
+        "the generated monorepo is built three ways"
+    );
+    assert!(built("tests/cases") > 0 && runs.iter().any(|(a, ok)| !ok && a[0] == "check"));
+    let mut problems = Vec::new();
+    for (args, succeeds) in &runs {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gitopsc"))
+            .args(args)
+            .output()
+            .unwrap();
+        if out.status.success() != *succeeds {
+            problems.push(format!("gitopsc {}: exit {}", args.join(" "), out.status));
+        }
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The profiler's runtime links with the shipped flags and writes its counts: what
+/// `benches/pgo.py` needs of the toolchain before it merges them.
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+#[test]
+fn an_instrumented_program_linked_with_the_shipped_flags_writes_its_counts() {
+    let dir = run::scratch("code_layout", "profile");
+    let src = dir.join("main.rs");
+    std::fs::write(
+        &src,
+        "fn main() { if std::env::args().count() > 1 { println!(\"counted\"); } }\n",
+    )
+    .unwrap();
+    let bin = dir.join("main");
+    let counts = dir.join("counts");
+    succeeded(
+        Command::new("rustc")
+            .args(["-O", "--target", "x86_64-unknown-linux-gnu", "-o"])
+            .arg(&bin)
+            .args(shipped_rustflags())
+            .arg(format!("-Cprofile-generate={}", counts.display()))
+            .arg(&src),
+        "linking an instrumented program",
+    );
+    let ran = succeeded(Command::new(&bin).arg("x"), "the instrumented program");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "counted\n");
+    let written: Vec<_> = std::fs::read_dir(&counts)
+        .expect("the counts' folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "profraw"))
+        .filter(|e| e.metadata().is_ok_and(|m| m.len() > 0))
+        .collect();
+    assert!(
+        !written.is_empty(),
+        "no counts written in {}",
+        counts.display()
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
