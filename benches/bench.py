@@ -116,6 +116,14 @@ def build_gitopsc():
     return os.path.join(ROOT, "target", PROFILE, "gitopsc")
 
 
+def write_workload(path, n):
+    """Writes the workload of `n` services (benches/gen_workload.py) to `path`; returns it."""
+    with open(path, "w") as f:
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_workload.py"), str(n)],
+                       stdout=f, check=True)
+    return path
+
+
 def run_once(args, stdout=subprocess.DEVNULL):
     """Wall seconds and peak resident KiB of one run."""
     timer = [TIME, "-f", "%M"] if os.path.exists(TIME) else []
@@ -272,11 +280,7 @@ def main():
     try:
         programs = {}
         for n in ns:
-            src = os.path.join(tmp, f"workload-{n}.gitops")
-            with open(src, "w") as f:
-                subprocess.run([sys.executable, os.path.join(HERE, "gen_workload.py"), str(n)],
-                               stdout=f, check=True)
-            programs[n] = src
+            programs[n] = write_workload(os.path.join(tmp, f"workload-{n}.gitops"), n)
         inproc = phases(list(programs.values()))
 
         print(f"machine: {os.cpu_count()} cores; {RUNS} runs per figure, median wall time; "

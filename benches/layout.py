@@ -100,10 +100,7 @@ def profile():
     binary = bench.build_gitopsc()
     tmp = tempfile.mkdtemp(prefix="gitopsc-layout-")
     try:
-        workload = os.path.join(tmp, "workload.gitops")
-        with open(workload, "w") as f:
-            subprocess.run([sys.executable, os.path.join(HERE, "gen_workload.py"), "300"],
-                           stdout=f, check=True)
+        workload = bench.write_workload(os.path.join(tmp, "workload.gitops"), 300)
         folder = os.path.join(tmp, "out")
         # In order: each function is placed with the first run that ran it, so what every
         # command runs comes first and what only some examples need comes last.

@@ -16,8 +16,7 @@ inlines and orders code for the paths programs actually take. This script makes 
 
 DIGEST is a digest of the sources, the lock file, the compiler and the flags: a change to any
 makes a new profile, and since its path is part of the flags, cargo builds the shipped binary
-again with it. (A profile made for other sources would still build a correct binary, only a
-less well optimised one.)
+again with it.
 
 llvm-profdata must read the counts rustc's LLVM writes: it is taken from $LLVM_PROFDATA, else
 rustup's llvm-tools component (`rustup component add llvm-tools`), else the newest
@@ -91,10 +90,7 @@ def digest(flags):
 def training_runs(tmp):
     """The commands the instrumented binary runs: (arguments, whether it succeeds). A
     diagnostic case fails unless it only warns (`wNNNN-...`)."""
-    workload = os.path.join(tmp, "monorepo.gitops")
-    with open(workload, "w") as f:
-        subprocess.run([sys.executable, os.path.join(HERE, "gen_workload.py"), "300"],
-                       stdout=f, check=True)
+    workload = bench.write_workload(os.path.join(tmp, "monorepo.gitops"), 300)
     examples = os.path.join(ROOT, "examples")
     programs = [workload] + [os.path.join(examples, ex) for ex in sorted(os.listdir(examples))
                              if os.path.isdir(os.path.join(examples, ex))]
