@@ -58,9 +58,12 @@ pub fn check(sources: &[Source]) -> Compilation {
     check_with(sources, threads())
 }
 
-/// How many threads the compiler uses: one per core.
+/// How many threads the compiler uses: one per core the process may use. Asked of the system
+/// once per process: the answer reads the CPU affinity and the cgroup's CPU quota (a dozen
+/// system calls), and a build asks several times.
 pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Makes the calling thread one of a pool of [`threads`] threads, the others started now, so
