@@ -59,7 +59,7 @@ pub fn check(sources: &[Source]) -> Compilation {
 }
 
 /// How many threads the compiler uses: one per core the process may use. Asked of the system
-/// once per process: the answer reads the CPU affinity and the cgroup's CPU quota (a dozen
+/// once per process: the answer reads the CPU affinity and the cgroup's CPU quota (about twenty
 /// system calls), and a build asks several times.
 pub fn threads() -> usize {
     static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
